@@ -1,0 +1,185 @@
+"""Load and check learner recordings: any common container → mono float32 16 kHz.
+
+soundfile (libsndfile) reads wav/flac/ogg/mp3 quickly; PyAV (FFmpeg) covers what
+browsers record (webm/opus, m4a/aac) and anything libsndfile rejects. Problems
+become :class:`AudioError` with a message a learner can act on; recoverable
+issues (clipping, low level) become warnings instead.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE_RATE = 16_000
+MIN_SECONDS = 0.3  # shorter than one syllable: nothing to score
+DEFAULT_MAX_SECONDS = 600.0  # ten minutes; memory stays flat, but feedback stops being useful
+SILENCE_RMS = 1e-3  # about -60 dBFS
+SILENCE_PEAK = 5e-3
+CLIP_LEVEL = 0.999
+CLIP_SHARE = 0.001  # warn when more than 0.1 % of samples sit at full scale
+QUIET_PEAK = 0.05
+
+
+class AudioError(ValueError):
+    """The recording cannot be assessed; the message says why in plain words."""
+
+
+@dataclass
+class Audio:
+    """A validated recording plus the region that holds speech."""
+
+    samples: np.ndarray  # mono float32 at SAMPLE_RATE
+    speech_start: float  # seconds: leading silence trimmed for scoring
+    speech_end: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+
+def max_seconds() -> float:
+    """Longest accepted recording, overridable via ACCENT_COACH_MAX_SECONDS."""
+    try:
+        return float(os.environ.get("ACCENT_COACH_MAX_SECONDS", DEFAULT_MAX_SECONDS))
+    except ValueError:
+        return DEFAULT_MAX_SECONDS
+
+
+def _read_soundfile(data: bytes | str) -> tuple[np.ndarray, int]:
+    import soundfile as sf
+
+    src = io.BytesIO(data) if isinstance(data, bytes) else data
+    wav, sr = sf.read(src, dtype="float32", always_2d=True)
+    return wav.mean(axis=1), int(sr)
+
+
+def _read_av(data: bytes | str) -> tuple[np.ndarray, int]:
+    import av
+
+    src = io.BytesIO(data) if isinstance(data, bytes) else data
+    with av.open(src) as container:
+        if not container.streams.audio:
+            raise AudioError("the file has no audio track")
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        parts = []
+        for frame in container.decode(audio=0):
+            for out in resampler.resample(frame):
+                parts.append(out.to_ndarray().reshape(-1))
+        for out in resampler.resample(None):
+            parts.append(out.to_ndarray().reshape(-1))
+    wav = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    return wav.astype(np.float32), SAMPLE_RATE
+
+
+def decode(source: str | os.PathLike | bytes) -> tuple[np.ndarray, int]:
+    """Decode a path or encoded bytes to (mono float32, sample rate)."""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise AudioError(f"audio file not found: {path}")
+        if path.stat().st_size == 0:
+            raise AudioError(f"audio file is empty: {path}")
+        data: bytes | str = str(path)
+    else:
+        if len(source) == 0:
+            raise AudioError("audio data is empty")
+        data = bytes(source)
+    try:
+        return _read_soundfile(data)
+    except Exception:  # noqa: BLE001 - libsndfile rejects many valid containers
+        pass
+    try:
+        return _read_av(data)
+    except AudioError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any decoder failure means unreadable
+        raise AudioError(
+            "could not decode the audio (corrupt or unsupported format; "
+            "use wav, flac, ogg, mp3, webm or m4a)"
+        ) from exc
+
+
+def resample(wav: np.ndarray, sr: int, target: int = SAMPLE_RATE) -> np.ndarray:
+    """Band-limited polyphase resampling (scipy), exact for integer ratios."""
+    if sr == target:
+        return wav.astype(np.float32, copy=False)
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    g = gcd(int(sr), int(target))
+    return resample_poly(wav, target // g, int(sr) // g).astype(np.float32)
+
+
+def speech_bounds(wav: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[float, float]:
+    """Start/end (s) of the region louder than 30 dB below the loudest 20 ms frame."""
+    hop = int(0.02 * sr)
+    n = len(wav) // hop
+    if n == 0:
+        return 0.0, len(wav) / sr
+    frames = wav[: n * hop].reshape(n, hop)
+    db = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+    active = np.flatnonzero(db > max(db.max() - 30.0, -60.0))
+    if active.size == 0:
+        return 0.0, len(wav) / sr
+    pad = 0.1  # keep onsets/offsets that sit under the threshold
+    start = max(0.0, active[0] * hop / sr - pad)
+    end = min(len(wav) / sr, (active[-1] + 1) * hop / sr + pad)
+    return start, end
+
+
+def check(wav: np.ndarray, sr: int = SAMPLE_RATE) -> list[str]:
+    """Raise AudioError for unusable audio; return warnings for degraded audio."""
+    wav = np.asarray(wav, dtype=np.float32)
+    if wav.ndim != 1:
+        raise AudioError("audio must be mono (one channel)")
+    if wav.size == 0:
+        raise AudioError("the recording contains no samples")
+    if not np.all(np.isfinite(wav)):
+        raise AudioError("the recording contains invalid (NaN/inf) samples")
+    seconds = wav.size / sr
+    if seconds < MIN_SECONDS:
+        raise AudioError(
+            f"the recording is too short ({seconds:.2f} s); record at least {MIN_SECONDS} s"
+        )
+    limit = max_seconds()
+    if seconds > limit:
+        raise AudioError(
+            f"the recording is too long ({seconds:.0f} s); the limit is {limit:.0f} s "
+            "(set ACCENT_COACH_MAX_SECONDS to change it)"
+        )
+    peak = float(np.max(np.abs(wav)))
+    rms = float(np.sqrt(np.mean(wav.astype(np.float64) ** 2)))
+    if peak < SILENCE_PEAK or rms < SILENCE_RMS:
+        raise AudioError("the recording is silent; check the microphone and speak closer")
+    warnings = []
+    if np.mean(np.abs(wav) >= CLIP_LEVEL) > CLIP_SHARE:
+        warnings.append("the recording is clipped (too loud); scores may be lower than deserved")
+    elif peak < QUIET_PEAK:
+        warnings.append("the recording is very quiet; speak closer to the microphone")
+    return warnings
+
+
+def load_audio(
+    source: str | os.PathLike | bytes | np.ndarray, sample_rate: int = SAMPLE_RATE
+) -> Audio:
+    """Decode, downmix, resample to 16 kHz and validate; ``sample_rate`` is for arrays only."""
+    if isinstance(source, np.ndarray):
+        wav = np.asarray(source, dtype=np.float32)
+        if wav.ndim == 2:  # (samples, channels) or (channels, samples)
+            wav = wav.mean(axis=1 if wav.shape[0] > wav.shape[1] else 0)
+        sr = sample_rate
+    else:
+        wav, sr = decode(source)
+    if wav.size and wav.size / sr > max_seconds() + 1:
+        check(wav, sr)  # fail before resampling a huge file
+    wav = resample(wav, sr)
+    warnings = check(wav)
+    start, end = speech_bounds(wav)
+    return Audio(samples=wav, speech_start=start, speech_end=end, warnings=warnings)
