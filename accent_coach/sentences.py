@@ -84,9 +84,7 @@ def load_sentences() -> tuple[Sentence, ...]:
     )
 
 
-def filter_sentences(
-    level: str | None = None, sound: str | None = None
-) -> list[Sentence]:
+def filter_sentences(level: str | None = None, sound: str | None = None) -> list[Sentence]:
     """Sentences of ``level`` that drill ``sound``; ``None`` means any."""
     return [
         s
