@@ -1,0 +1,505 @@
+"""Pronunciation assessment: audio + target text → phone, word and sentence scores.
+
+Data flows one way: text → reference phones (phonemes.reference) → frame
+posteriors (recognition) → forced alignment + free recognition (alignment) →
+GOP and sentence scores (scoring, prosody) → tips (feedback). Character-output
+models get a clearly labelled word-level fallback instead of phone scores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import articulation, feedback, prosody, scoring
+from .alignment import align_sequences, forced_align, greedy_decode
+from .audio import SAMPLE_RATE, Audio, AudioError, load_audio
+from .phonemes import RefWord, TextError, reference, to_inventory, to_ipa
+from .recognition import Posteriors, posteriors
+
+OMISSION_SHARE = 0.5  # a word is omitted when at least half its phones were deleted
+SEVERE_PHONE_BELOW = 20.0  # one phone this bad marks its word mispronounced
+WORD_ERRORS = ("none", "mispronunciation", "omission", "insertion")
+PHONE_ERRORS = ("none", "substitution", "deletion", "insertion")
+
+
+@dataclass
+class PhoneResult:
+    expected: str | None  # IPA; None for an inserted sound
+    heard: str | None  # IPA; None when the sound was not produced
+    score: float | None
+    error: str  # one of PHONE_ERRORS
+    start: float | None
+    end: float | None
+
+
+@dataclass
+class WordResult:
+    text: str
+    score: float | None  # None for inserted words (nothing to grade against)
+    error: str  # one of WORD_ERRORS
+    start: float | None
+    end: float | None
+    phones: list[PhoneResult] = field(default_factory=list)
+
+
+@dataclass
+class AssessmentResult:
+    """Everything the UI, CLI and benchmarks need; ``to_dict`` is the JSON schema."""
+
+    id: str | None
+    model: str
+    text: str
+    accent: str
+    duration: float
+    elapsed_ms: float
+    scores: dict[str, float]
+    recognized: list[str]
+    words: list[WordResult]
+    feedback: list[feedback.Tip] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    mode: str = "phone"  # "phone" or "word-fallback" (character models)
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["tips"] = out["feedback"]
+        return out
+
+
+def _round(x: float | None, nd: int = 1) -> float | None:
+    return None if x is None else round(float(x), nd)
+
+
+def _get_loaded(model: str | None) -> Any:
+    from .model_manager import get_manager
+
+    return get_manager().load_model(model)
+
+
+def assess(
+    audio: np.ndarray | str | os.PathLike | bytes,
+    text: str,
+    *,
+    accent: str = "us",
+    model: str | None = None,
+    reference_audio: np.ndarray | str | os.PathLike | bytes | None = None,
+    sample_rate: int = SAMPLE_RATE,
+    loaded: Any = None,
+    item_id: str | None = None,
+    with_prosody: bool = True,
+) -> AssessmentResult:
+    """Score ``audio`` read aloud against ``text``.
+
+    Raises TextError / AudioError for unusable input and ModelLoadError when the
+    model cannot be loaded. ``sample_rate`` applies to array input only;
+    ``loaded`` lets callers (batch, benchmarks) reuse an already loaded model.
+    """
+    t0 = time.perf_counter()
+    refs = reference(text, accent)
+    clip = load_audio(audio, sample_rate)
+    loaded = loaded if loaded is not None else _get_loaded(model)
+    post = posteriors(loaded, clip.samples)
+    if post.output_kind == "chars":
+        result = _assess_chars(post, refs, clip)
+    else:
+        result = _assess_phones(post, refs, clip, accent, reference_audio, with_prosody)
+    result.id = item_id
+    result.model = str(getattr(loaded, "name", "model"))
+    result.text = text
+    result.accent = accent
+    result.warnings = clip.warnings + result.warnings
+    result.elapsed_ms = round((time.perf_counter() - t0) * 1000, 1)
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# Phone models (IPA or ARPAbet)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    word: int
+    ipa: str
+    token_id: int
+    stress: int
+
+
+def _targets(refs: list[RefWord], post: Posteriors) -> tuple[list[_Target], list[str]]:
+    index = {tok: i for i, tok in enumerate(post.vocab)}
+    targets, missing = [], []
+    for w, ref in enumerate(refs):
+        for ipa, stress in zip(ref.tokens, ref.stress):
+            tok = to_inventory(ipa, post.vocab, post.output_kind)
+            if tok is None:
+                missing.append(ipa)
+                continue
+            targets.append(_Target(w, ipa, index[tok], stress))
+    warnings = []
+    if missing:
+        warnings.append(
+            "the model cannot hear these sounds, so they are not scored: "
+            + " ".join(sorted(set(missing)))
+        )
+    return targets, warnings
+
+
+def _candidates(post: Posteriors) -> list[int]:
+    """Token ids that are phones (no blank, no <special>, no word delimiter)."""
+    out = []
+    for i, tok in enumerate(post.vocab):
+        if i == post.blank_id or not tok or tok.startswith("<") or tok.strip() in ("", "|"):
+            continue
+        out.append(i)
+    return out
+
+
+def _assess_phones(
+    post: Posteriors,
+    refs: list[RefWord],
+    clip: Audio,
+    accent: str,
+    reference_audio: Any,
+    with_prosody: bool,
+) -> AssessmentResult:
+    targets, warnings = _targets(refs, post)
+    ids = [t.token_id for t in targets]
+    fa = forced_align(post.logp, ids, post.blank_id)
+    gops = scoring.phone_gops(post.logp, ids, fa, _candidates(post), post.blank_id)
+    heard = greedy_decode(post.logp, post.blank_id)
+    recognized = [to_ipa(post.vocab[tok], post.output_kind) for tok, _, _ in heard]
+    words = _phone_words(refs, targets, fa, gops, post)
+    hesitations = _add_insertions(words, targets, heard, recognized, post)
+    tips = _tips(words, refs)
+    result = AssessmentResult(
+        id=None, model="", text="", accent=accent, duration=round(clip.duration, 3),
+        elapsed_ms=0.0, scores={}, recognized=recognized, words=[], feedback=tips,
+        warnings=warnings,
+    )
+    result.words = _ordered(words)
+    _sentence_scores(result, words, refs, targets, fa, post, clip, hesitations)
+    if with_prosody:
+        _prosody(result, words, refs, targets, fa, post, clip, accent, reference_audio)
+    else:
+        result.scores["prosody"] = None
+    result.scores["overall"] = _overall(result.scores)
+    result.scores = {k: _round(v) for k, v in result.scores.items()}
+    return result
+
+
+def _phone_words(refs, targets, fa, gops, post) -> list[WordResult]:
+    words = [WordResult(r.text, None, "none", None, None, []) for r in refs]
+    fs = post.frame_seconds
+    for k, (t, g) in enumerate(zip(targets, gops)):
+        span = fa.spans[k]
+        start = end = None
+        if span is not None:
+            nxt = fa.spans[k + 1] if k + 1 < len(targets) else None
+            same_word = nxt is not None and targets[k + 1].word == t.word
+            start = span.start * fs
+            end = (nxt.start if same_word and nxt is not None else span.end) * fs
+        if g.score >= scoring.PHONE_ERROR_BELOW:
+            error, heard = "none", t.ipa
+        elif g.best_alt is None:
+            error, heard = "deletion", None
+        else:
+            error, heard = "substitution", to_ipa(post.vocab[g.best_alt], post.output_kind)
+        words[t.word].phones.append(
+            PhoneResult(t.ipa, heard, _round(g.score), error, _round(start, 3), _round(end, 3))
+        )
+    for w in words:
+        _grade_word(w)
+    return words
+
+
+def _grade_word(w: WordResult) -> None:
+    """Word score and error type from its phones (see scoring.word_score)."""
+    scored = [p for p in w.phones if p.expected is not None and p.score is not None]
+    if not scored:
+        w.score, w.error = None, "omission"
+        return
+    w.score = _round(scoring.word_score([p.score for p in scored]))
+    w.start = min(p.start for p in scored if p.start is not None) if scored[0].start is not None else None
+    ends = [p.end for p in scored if p.end is not None]
+    w.end = max(ends) if ends else None
+    deleted = sum(p.error == "deletion" for p in scored)
+    if deleted >= OMISSION_SHARE * len(scored) and w.score < scoring.WORD_ERROR_BELOW:
+        w.error = "omission"
+    elif w.score < scoring.WORD_ERROR_BELOW or min(p.score for p in scored) < SEVERE_PHONE_BELOW:
+        w.error = "mispronunciation"
+    else:
+        w.error = "none"
+
+
+def _add_insertions(words, targets, heard, recognized, post) -> int:
+    """Sounds heard but not expected: epenthesis inside/after a word, or inserted words.
+
+    Returns the number of hesitations (inserted runs between words) for fluency.
+    """
+    expected = [t.ipa for t in targets]
+    pairs = align_sequences(expected, recognized, articulation.distance)
+    runs: list[tuple[int, list[int]]] = []  # (index of expected phone before, heard idx)
+    last_i = -1
+    for i, j in pairs:
+        if i is not None:
+            last_i = i
+        elif j is not None:
+            if runs and runs[-1][0] == last_i:
+                runs[-1][1].append(j)
+            else:
+                runs.append((last_i, [j]))
+    fs = post.frame_seconds
+    hesitations = 0
+    extra_words: list[WordResult] = []
+    for before, js in runs:
+        phones = [
+            PhoneResult(None, recognized[j], None, "insertion",
+                        _round(heard[j][1] * fs, 3), _round(heard[j][2] * fs, 3))
+            for j in js
+        ]
+        after = before + 1
+        inside = 0 <= before and after < len(targets) and targets[before].word == targets[after].word
+        single_vowel = len(js) == 1 and articulation.is_vowel(recognized[js[0]])
+        if (inside or single_vowel) and before >= 0:
+            words[targets[before].word].phones.extend(phones)
+        else:
+            hesitations += 1
+            extra_words.append(
+                WordResult("", None, "insertion", phones[0].start, phones[-1].end, phones)
+            )
+    words.extend(extra_words)
+    return hesitations
+
+
+def _ordered(words: list[WordResult]) -> list[WordResult]:
+    """Reference words in order, inserted words placed by time."""
+    out = [w for w in words if w.error != "insertion"]
+    for w in (w for w in words if w.error == "insertion"):
+        pos = sum(1 for r in out if r.start is not None and w.start is not None and r.start < w.start)
+        out.insert(pos, w)
+    for w in out:  # phones in time order (insertions were appended)
+        w.phones.sort(key=lambda p: (p.start is None, p.start or 0.0))
+    return out
+
+
+def _tips(words: list[WordResult], refs: list[RefWord]) -> list[feedback.Tip]:
+    tips = []
+    for w in words:
+        if w.error == "insertion":
+            heard = "".join(p.heard or "" for p in w.phones)
+            tips.append(feedback.insertion_tip("", heard))
+            continue
+        expected_phones = [p for p in w.phones if p.expected is not None]
+        for p in w.phones:
+            if p.error == "substitution" and p.expected and p.heard:
+                tips.append(feedback.substitution_tip(w.text, p.expected, p.heard))
+            elif p.error == "deletion" and p.expected:
+                final = bool(expected_phones) and p is expected_phones[-1]
+                tips.append(feedback.deletion_tip(w.text, p.expected, final))
+            elif p.error == "insertion" and p.heard:
+                tips.append(feedback.insertion_tip(w.text, p.heard))
+    return tips
+
+
+def _sentence_scores(result, words, refs, targets, fa, post, clip, hesitations) -> None:
+    graded = [w for w in words if w.error != "insertion"]
+    produced = [w for w in graded if w.error != "omission" and w.score is not None]
+    phones = [p for w in produced for p in w.phones if p.expected is not None]
+    accuracy = float(np.mean([p.score for p in phones])) if phones else 0.0
+    times = [(w.start, w.end) for w in produced if w.start is not None and w.end is not None]
+    flu, flu_details = scoring.fluency(times, len(phones), hesitations)
+    result.scores = {
+        "accuracy": accuracy,
+        "completeness": scoring.completeness(len(graded), len(graded) - len(produced)),
+        "fluency": flu,
+    }
+    result.details["fluency"] = flu_details
+    result.details["speech"] = {"start": round(clip.speech_start, 3), "end": round(clip.speech_end, 3)}
+
+
+def _prosody(result, words, refs, targets, fa, post, clip, accent, reference_audio) -> None:
+    """Pitch/energy contour vs. reference reading + stress placement (see prosody.py)."""
+    try:
+        s0, s1 = int(clip.speech_start * SAMPLE_RATE), int(clip.speech_end * SAMPLE_RATE)
+        learner = prosody.contours(clip.samples[s0:s1])
+        ref_wav, ref_sr = _reference_wav(result.text or " ".join(r.text for r in refs),
+                                         accent, reference_audio)
+        ref = prosody.contours(ref_wav, ref_sr)
+        pitch_sim, energy_sim = prosody.contour_similarity(learner, ref)
+        full = prosody.contours(clip.samples)
+        stress = prosody.stress_match(_vowel_prominence(targets, fa, post, full, len(refs)))
+        result.scores["prosody"] = prosody.prosody_score(pitch_sim, energy_sim, stress)
+        result.details["prosody"] = {
+            "pitch_similarity": round(pitch_sim, 3),
+            "energy_similarity": round(energy_sim, 3),
+            "stress_match": None if stress is None else round(stress, 3),
+        }
+    except Exception as exc:  # noqa: BLE001 - prosody is optional; never lose the rest
+        result.scores["prosody"] = None
+        result.warnings.append(f"prosody could not be measured: {exc}")
+
+
+def _reference_wav(text: str, accent: str, reference_audio: Any) -> tuple[np.ndarray, int]:
+    if reference_audio is None:
+        from .tts import synthesize
+
+        return synthesize(text, voice=accent)
+    if isinstance(reference_audio, tuple):
+        return np.asarray(reference_audio[0], dtype=np.float32), int(reference_audio[1])
+    ref = load_audio(reference_audio)
+    return ref.samples, SAMPLE_RATE
+
+
+def _vowel_prominence(targets, fa, post, contour, n_words) -> list[list[tuple[int, float, float]]]:
+    words: list[list[tuple[int, float, float]]] = [[] for _ in range(n_words)]
+    hop = prosody.HOP / SAMPLE_RATE
+    for t, span in zip(targets, fa.spans):
+        if span is None or not articulation.is_vowel(t.ipa):
+            continue
+        a = int(span.start * post.frame_seconds / hop)
+        b = max(a + 1, int(span.end * post.frame_seconds / hop))
+        energy = float(contour[a:b, 1].mean()) if a < len(contour) else 0.0
+        words[t.word].append((t.stress, (span.end - span.start) * post.frame_seconds, energy))
+    return words
+
+
+def _overall(scores: dict[str, float | None]) -> float:
+    """Weighted mean (scoring.OVERALL_WEIGHTS) over the scores that could be measured."""
+    got = {k: w for k, w in scoring.OVERALL_WEIGHTS.items() if scores.get(k) is not None}
+    total = sum(got.values())
+    return scoring.clamp100(sum(w * scores[k] for k, w in got.items()) / total)
+
+
+# ---------------------------------------------------------------------------------------
+# Character models: labelled word-level fallback (no fake phone scores)
+# ---------------------------------------------------------------------------------------
+
+
+def _assess_chars(post: Posteriors, refs: list[RefWord], clip: Audio) -> AssessmentResult:
+    from .phonemes import _levenshtein_pairs
+
+    heard = greedy_decode(post.logp, post.blank_id)
+    chars = [(post.vocab[t], s, e) for t, s, e in heard]
+    hwords: list[tuple[str, int, int]] = []
+    cur, start, end = "", 0, 0
+    for ch, s, e in chars + [("|", 0, 0)]:
+        if ch in ("|", " ", "▁"):
+            if cur:
+                hwords.append((cur, start, end))
+            cur = ""
+            continue
+        if not cur:
+            start = s
+        cur, end = cur + ch.lower(), e
+    targets = ["".join(c for c in r.text.lower() if c.isalnum() or c == "'") for r in refs]
+    pairs = _levenshtein_pairs(targets, [w for w, _, _ in hwords])
+    fs = post.frame_seconds
+    words = []
+    for i, j in pairs:
+        if i is None:
+            w, s, e = hwords[j]
+            words.append(WordResult(w, None, "insertion", _round(s * fs, 3), _round(e * fs, 3)))
+            continue
+        if j is None:
+            words.append(WordResult(refs[i].text, 0.0, "omission", None, None))
+            continue
+        w, s, e = hwords[j]
+        dist = sum(1 for a, b in _levenshtein_pairs(list(targets[i]), list(w))
+                   if a is None or b is None or targets[i][a] != w[b])
+        score = 100.0 * max(0.0, 1 - dist / max(1, len(targets[i])))
+        err = "none" if score >= 60 else "mispronunciation"
+        words.append(WordResult(refs[i].text, _round(score), err, _round(s * fs, 3), _round(e * fs, 3)))
+    graded = [w for w in words if w.error != "insertion"]
+    produced = [w for w in graded if w.error != "omission"]
+    times = [(w.start, w.end) for w in produced if w.start is not None]
+    n_letters = sum(len(w.text) for w in produced)
+    flu, _ = scoring.fluency(times, int(n_letters * 0.8), 0)
+    scores = {
+        "accuracy": float(np.mean([w.score for w in produced])) if produced else 0.0,
+        "completeness": scoring.completeness(len(graded), len(graded) - len(produced)),
+        "fluency": flu,
+        "prosody": None,
+    }
+    scores["overall"] = _overall(scores)
+    return AssessmentResult(
+        id=None, model="", text="", accent="", duration=round(clip.duration, 3), elapsed_ms=0.0,
+        scores={k: _round(v) for k, v in scores.items()},
+        recognized=[c for c, _, _ in chars], words=words, mode="word-fallback",
+        warnings=["word-level fallback: this model outputs letters, not phones, so words are "
+                  "checked by spelling only (no phone scores, no prosody)"],
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Batch mode
+# ---------------------------------------------------------------------------------------
+
+
+def _error_result(item_id: str | None, model: str, message: str) -> dict:
+    return {
+        "id": item_id, "model": model, "duration": None, "elapsed_ms": 0.0,
+        "scores": None, "recognized": [], "words": [], "error": message,
+    }
+
+
+def assess_batch(
+    manifest: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    accent: str = "us",
+    model: str | None = None,
+    loaded: Any = None,
+    with_prosody: bool = True,
+) -> dict[str, int]:
+    """Assess every manifest line ``{"id", "audio", "text"[, "accent"]}`` into ``out`` (JSONL).
+
+    The model is loaded once; an item that fails gets its reason in ``error`` and
+    the batch continues. Audio paths are relative to the manifest's folder.
+    Returns counts {"ok": n, "failed": n}.
+    """
+    loaded = loaded if loaded is not None else _get_loaded(model)
+    name = str(getattr(loaded, "name", model or "model"))
+    base = Path(manifest).resolve().parent
+    counts = {"ok": 0, "failed": 0}
+    with open(manifest, encoding="utf-8") as src, open(out, "w", encoding="utf-8") as dst:
+        for n, line in enumerate(src, 1):
+            if not line.strip():
+                continue
+            record = _assess_line(line, n, base, accent, loaded, name, with_prosody)
+            counts["failed" if record.get("error") else "ok"] += 1
+            dst.write(json.dumps(record, ensure_ascii=False) + "\n")
+            dst.flush()
+    return counts
+
+
+def _assess_line(line, n, base, accent, loaded, name, with_prosody) -> dict:
+    item_id = None
+    try:
+        item = json.loads(line)
+        if not isinstance(item, dict):
+            raise ValueError("not a JSON object")
+        item_id = str(item.get("id", n))
+        audio, text = item.get("audio"), item.get("text")
+        if not audio or text is None:
+            raise ValueError('needs "audio" and "text"')
+        path = Path(audio)
+        path = path if path.is_absolute() else base / path
+        res = assess(
+            path, str(text), accent=item.get("accent", accent), loaded=loaded,
+            item_id=item_id, with_prosody=with_prosody,
+        )
+        return res.to_dict()
+    except json.JSONDecodeError as exc:
+        return _error_result(item_id, name, f"line {n}: invalid JSON ({exc.msg})")
+    except (AudioError, TextError, ValueError) as exc:
+        return _error_result(item_id, name, f"line {n}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - one bad item must not stop the batch
+        return _error_result(item_id, name, f"line {n}: {type(exc).__name__}: {exc}")

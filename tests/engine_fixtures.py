@@ -1,0 +1,70 @@
+"""Shared helpers for the engine tests: a tiny random CTC model and the real one."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+EMBEDDED = REPO / "accent_coach" / "models" / "whisper-tiny-ipa-ctc"
+DATA = REPO.parent / "shared" / "data" / "speechocean762-train"
+
+
+@dataclass
+class FakeLoaded:
+    """Stands in for model_manager.LoadedModel (same fields the engine reads)."""
+
+    name: str
+    processor: Any
+    model: Any
+    device: str
+    dtype: Any
+    output_kind: str
+    vocab: list[str]
+    blank_id: int
+    load_seconds: float = 0.0
+
+
+@functools.cache
+def tiny_random_model(output_kind: str = "ipa") -> FakeLoaded:
+    """A randomly initialised 2-layer Wav2Vec2ForCTC: plumbing tests, not quality."""
+    import torch
+    from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC
+
+    from accent_coach.phonemes import text_to_phones
+
+    if output_kind == "chars":
+        vocab = ["<pad>", "<unk>", "|", *"abcdefghijklmnopqrstuvwxyz'"]
+    else:
+        sample = "the quick brown fox jumps over the lazy dog think sheep ship water"
+        vocab = ["<pad>", "<unk>", *sorted(set(text_to_phones(sample)))]
+    torch.manual_seed(0)
+    cfg = Wav2Vec2Config(
+        vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, conv_dim=(32, 32), conv_stride=(5, 64), conv_kernel=(10, 64),
+        num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2, pad_token_id=0,
+    )
+    model = Wav2Vec2ForCTC(cfg).eval()
+    proc = Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, padding_value=0.0,
+                                    do_normalize=True, return_attention_mask=True)
+    return FakeLoaded("tiny-random", proc, model, "cpu", None, output_kind, vocab, 0)
+
+
+def embedded_model() -> Any:
+    """The real embedded recognizer, loaded through the model manager (cached there)."""
+    from accent_coach.model_manager import get_manager
+
+    return get_manager().load_model(None)
+
+
+def speech(text: str, voice: str = "us", rate: int = 150) -> np.ndarray:
+    """espeak-ng speech of ``text`` at 16 kHz."""
+    from accent_coach.audio import resample
+    from accent_coach.tts import synthesize
+
+    wav, sr = synthesize(text, voice=voice, rate_wpm=rate)
+    return resample(wav, sr)
