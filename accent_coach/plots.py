@@ -1,0 +1,212 @@
+"""Plotly figures for results: waveform with word boundaries, learner-vs-reference pitch,
+and score bars. UI-free (no Streamlit) so the figures can be tested and reused.
+
+Colours follow :func:`score_band` so a word looks the same in the waveform, the word
+list and the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+# (lower bound, name, colour, symbol): symbol + colour, so colour-blind learners see it too
+BANDS = (
+    (80.0, "good", "#1a9850", "✓"),
+    (60.0, "fair", "#d9a200", "~"),
+    (0.0, "poor", "#d73027", "✗"),
+)
+MISSING_COLOUR = "#7f7f7f"
+PITCH_HOP = 160  # 10 ms at 16 kHz
+FMIN, FMAX = 65.0, 450.0
+MAX_WAVE_POINTS = 4000
+
+
+def score_band(score: float | None) -> tuple[str, str, str]:
+    """(name, colour, symbol) of a 0–100 score; None (not scored) is grey."""
+    if score is None:
+        return "not scored", MISSING_COLOUR, "?"
+    for low, name, colour, symbol in BANDS:
+        if score >= low:
+            return name, colour, symbol
+    return BANDS[-1][1:]
+
+
+def _envelope(samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Min/max per bucket: a faithful outline at a few thousand points, not millions."""
+    n = max(1, int(np.ceil(len(samples) / MAX_WAVE_POINTS)))
+    pad = (-len(samples)) % n
+    blocks = np.pad(samples, (0, pad)).reshape(-1, n)
+    t = (np.arange(len(blocks)) * n + n / 2) / sr
+    return t, blocks.min(axis=1), blocks.max(axis=1)
+
+
+def waveform_figure(
+    samples: np.ndarray, sr: int, words: Sequence[dict[str, Any]] = ()
+) -> go.Figure:
+    """The recording's waveform with each word's span shaded in its score colour."""
+    t, lo, hi = _envelope(np.asarray(samples, dtype=np.float32), sr)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([t, t[::-1]]),
+            y=np.concatenate([hi, lo[::-1]]),
+            fill="toself",
+            line={"width": 0.5, "color": "#4c78a8"},
+            name="waveform",
+            hoverinfo="skip",
+        )
+    )
+    for word in words:
+        start, end = word.get("start"), word.get("end")
+        if start is None or end is None or end <= start:
+            continue  # omitted words have no span in the audio
+        _, colour, symbol = score_band(word.get("score"))
+        fig.add_vrect(x0=start, x1=end, fillcolor=colour, opacity=0.18, line_width=0)
+        fig.add_annotation(
+            x=(start + end) / 2,
+            y=1.0,
+            yref="paper",
+            text=f"{word.get('text', '')} {symbol}",
+            showarrow=False,
+            font={"color": colour, "size": 12},
+            yanchor="bottom",
+        )
+    fig.update_layout(
+        height=240,
+        margin={"l": 40, "r": 10, "t": 30, "b": 35},
+        xaxis_title="time (s)",
+        yaxis={"showticklabels": False, "range": [-1.05, 1.05]},
+        showlegend=False,
+    )
+    return fig
+
+
+@dataclass
+class PitchTrack:
+    """Pitch in semitones relative to the speaker's median (so voices compare)."""
+
+    times: np.ndarray  # seconds
+    semitones: np.ndarray  # NaN where unvoiced
+    energy: np.ndarray  # z-normalised dB, used to align the two readings
+
+
+def pitch_track(samples: np.ndarray, sr: int) -> PitchTrack:
+    """F0 by YIN at 10 ms, voiced where loud enough and in the speech range."""
+    import librosa
+
+    wav = np.asarray(samples, dtype=np.float32)
+    if sr != 16_000:
+        wav = librosa.resample(wav, orig_sr=sr, target_sr=16_000)
+    if len(wav) < 2048:
+        wav = np.pad(wav, (0, 2048 - len(wav)))
+    f0 = librosa.yin(wav, fmin=FMIN, fmax=FMAX, sr=16_000, frame_length=1024, hop_length=PITCH_HOP)
+    rms = librosa.feature.rms(y=wav, frame_length=1024, hop_length=PITCH_HOP)[0]
+    n = min(len(f0), len(rms))
+    f0, db = f0[:n], 20 * np.log10(rms[:n] + 1e-5)
+    voiced = (db > db.max() - 30) & (f0 > FMIN * 1.05) & (f0 < FMAX * 0.95)
+    semis = np.full(n, np.nan)
+    if voiced.sum() > 2:
+        st = 12 * np.log2(f0[voiced] / 100.0)
+        semis[voiced] = st - np.median(st)
+    energy = (db - db.mean()) / (db.std() + 1e-6)
+    return PitchTrack(np.arange(n) * PITCH_HOP / 16_000, semis, energy)
+
+
+def align_reference(learner: PitchTrack, reference: PitchTrack) -> np.ndarray:
+    """Reference pitch warped onto the learner's frames by DTW over energy and pitch.
+
+    The readings differ in speed and pauses; DTW matches syllable to syllable so the
+    two curves can be compared at the same moment of the learner's recording.
+    """
+    import librosa
+
+    def feats(track: PitchTrack) -> np.ndarray:
+        return np.stack([track.energy, np.nan_to_num(track.semitones) / 4.0])
+
+    step = max(1, int(np.ceil(max(len(learner.times), len(reference.times)) / 1500)))
+    _, path = librosa.sequence.dtw(
+        X=feats(learner)[:, ::step], Y=feats(reference)[:, ::step], metric="euclidean"
+    )
+    warped = np.full(len(learner.times), np.nan)
+    for i, j in path[::-1] * step:
+        warped[i : i + step] = reference.semitones[min(j, len(reference.semitones) - 1)]
+    return warped
+
+
+def pitch_figure(
+    learner: PitchTrack, reference: PitchTrack | None, words: Sequence[dict[str, Any]] = ()
+) -> go.Figure:
+    """Learner intonation against the reference voice's, on the learner's time axis."""
+    fig = go.Figure()
+    if reference is not None and np.isfinite(reference.semitones).any():
+        fig.add_trace(
+            go.Scatter(
+                x=learner.times,
+                y=align_reference(learner, reference),
+                name="reference",
+                line={"color": "#9e9e9e", "width": 3, "dash": "dot"},
+                connectgaps=False,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=learner.times,
+            y=learner.semitones,
+            name="you",
+            line={"color": "#4c78a8", "width": 2},
+            connectgaps=False,
+        )
+    )
+    for word in words:
+        if word.get("start") is not None and word.get("end") is not None:
+            fig.add_vline(x=word["start"], line={"color": "#dddddd", "width": 1})
+            fig.add_annotation(
+                x=word["start"],
+                y=1.0,
+                yref="paper",
+                text=word.get("text", ""),
+                showarrow=False,
+                xanchor="left",
+                yanchor="bottom",
+                font={"size": 11},
+            )
+    fig.update_layout(
+        height=260,
+        margin={"l": 40, "r": 10, "t": 30, "b": 35},
+        xaxis_title="time in your recording (s)",
+        yaxis_title="pitch (semitones from median)",
+        legend={"orientation": "h", "y": -0.3},
+    )
+    return fig
+
+
+SCORE_ORDER = ("accuracy", "completeness", "fluency", "prosody", "overall")
+
+
+def scores_figure(scores: dict[str, float | None]) -> go.Figure:
+    """Horizontal bars of the sentence scores, coloured by band and labelled with symbols."""
+    names = [k for k in SCORE_ORDER if k in scores and scores[k] is not None]
+    values = [float(scores[k]) for k in names]  # type: ignore[arg-type]
+    bands = [score_band(v) for v in values]
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            marker_color=[b[1] for b in bands],
+            text=[f"{v:.0f} {b[2]}" for v, b in zip(values, bands, strict=True)],
+            textposition="auto",
+        )
+    )
+    fig.update_layout(
+        height=60 + 36 * len(names),
+        margin={"l": 90, "r": 10, "t": 10, "b": 30},
+        xaxis={"range": [0, 100]},
+        yaxis={"autorange": "reversed"},
+    )
+    return fig
