@@ -244,8 +244,7 @@ def _add_insertions(words, targets, heard, recognized, post) -> int:
 
     Returns the number of hesitations (inserted runs between words) for fluency.
     """
-    expected = [t.ipa for t in targets]
-    pairs = align_sequences(expected, recognized, articulation.distance)
+    pairs = _heard_vs_expected(targets, heard, recognized, fa)
     runs: list[tuple[int, list[int]]] = []  # (index of expected phone before, heard idx)
     last_i = -1
     for i, j in pairs:
@@ -277,6 +276,32 @@ def _add_insertions(words, targets, heard, recognized, post) -> int:
             )
     words.extend(extra_words)
     return hesitations
+
+
+BLOCK_TOKENS = 40  # NW runs per block of reference tokens, so long clips stay linear
+
+
+def _heard_vs_expected(targets, heard, recognized, fa) -> list[tuple[int | None, int | None]]:
+    """NW alignment of heard vs. expected phones, block by block along the forced timing.
+
+    A heard token goes to the block whose forced-aligned frames contain its start;
+    within a block the alignment uses articulatory substitution costs.
+    """
+    bounds = []  # first frame of each block
+    for b in range(0, len(targets), BLOCK_TOKENS):
+        span = next((s for s in fa.spans[b : b + BLOCK_TOKENS] if s is not None), None)
+        bounds.append(span.start if span is not None else 10**12)
+    groups: list[list[int]] = [[] for _ in bounds]
+    for j, (_, start, _) in enumerate(heard):
+        k = max(0, int(np.searchsorted(bounds, start, side="right")) - 1)
+        groups[k].append(j)
+    pairs: list[tuple[int | None, int | None]] = []
+    for k, js in enumerate(groups):
+        lo = k * BLOCK_TOKENS
+        expected = [t.ipa for t in targets[lo : lo + BLOCK_TOKENS]]
+        local = align_sequences(expected, [recognized[j] for j in js], articulation.distance)
+        pairs.extend((None if i is None else lo + i, None if j is None else js[j]) for i, j in local)
+    return pairs
 
 
 def _ordered(words: list[WordResult]) -> list[WordResult]:
@@ -328,13 +353,13 @@ def _sentence_scores(result, words, refs, targets, fa, post, clip, hesitations) 
 def _prosody(result, words, refs, targets, fa, post, clip, accent, reference_audio) -> None:
     """Pitch/energy contour vs. reference reading + stress placement (see prosody.py)."""
     try:
-        s0, s1 = int(clip.speech_start * SAMPLE_RATE), int(clip.speech_end * SAMPLE_RATE)
-        learner = prosody.contours(clip.samples[s0:s1])
+        full = prosody.contours(clip.samples)
+        hop = prosody.HOP / SAMPLE_RATE
+        learner = full[int(clip.speech_start / hop) : max(1, int(clip.speech_end / hop))]
         ref_wav, ref_sr = _reference_wav(result.text or " ".join(r.text for r in refs),
                                          accent, reference_audio)
         ref = prosody.contours(ref_wav, ref_sr)
         pitch_sim, energy_sim = prosody.contour_similarity(learner, ref)
-        full = prosody.contours(clip.samples)
         stress = prosody.stress_match(_vowel_prominence(targets, fa, post, full, len(refs)))
         result.scores["prosody"] = prosody.prosody_score(pitch_sim, energy_sim, stress)
         result.details["prosody"] = {

@@ -1,0 +1,163 @@
+"""`accent-coach assess`: score a recording (or a batch manifest) from the command line.
+
+Exit codes: 0 ok, 1 the item could not be assessed (bad audio/text), 2 usage
+error, 3 model could not be loaded, 4 batch finished with some failed items.
+Errors are one plain line on stderr — no tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_MODEL, EXIT_PARTIAL = 0, 1, 2, 3, 4
+
+
+def add_assess_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``assess`` sub-command on an argparse sub-parsers object."""
+    p = subparsers.add_parser(
+        "assess",
+        help="score pronunciation of a recording against a text",
+        description="Score how AUDIO reads TEXT: phone, word and sentence scores with tips.",
+    )
+    p.add_argument("audio", nargs="?", help="recording (wav, flac, ogg, mp3, webm, m4a)")
+    p.add_argument("--text", "-t", help="the text that was read aloud")
+    p.add_argument("--accent", choices=["us", "uk"], default="us", help="target accent")
+    p.add_argument("--model", "-m", default=None, help="model name (default: embedded)")
+    p.add_argument("--json", action="store_true", help="print the full result as JSON")
+    p.add_argument("--batch", metavar="MANIFEST", help='JSONL lines {"id","audio","text"}')
+    p.add_argument("--out", metavar="RESULTS", help="JSONL output of --batch")
+    p.add_argument("--no-prosody", action="store_true", help="skip prosody (faster)")
+    p.set_defaults(func=run_assess)
+    return p
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def run_assess(args: argparse.Namespace) -> int:
+    """Entry point of the sub-command; returns the process exit code."""
+    if args.batch:
+        if args.audio or args.text:
+            return _fail("--batch takes no AUDIO or --text (they come from the manifest)",
+                         EXIT_USAGE)
+        if not args.out:
+            return _fail("--batch needs --out RESULTS.jsonl", EXIT_USAGE)
+        return _run_batch(args)
+    if not args.audio:
+        return _fail("give an AUDIO file (or --batch MANIFEST --out RESULTS)", EXIT_USAGE)
+    if args.text is None:
+        return _fail('give the text that was read: --text "..."', EXIT_USAGE)
+    return _run_single(args)
+
+
+def _load(model: str | None) -> tuple[Any, str | None]:
+    try:
+        from .model_manager import get_manager
+
+        return get_manager().load_model(model), None
+    except Exception as exc:  # noqa: BLE001 - reported as one line, exit code 3
+        return None, f"could not load model {model or '(default)'}: {exc}"
+
+
+def _run_single(args: argparse.Namespace) -> int:
+    from .assess import assess
+    from .audio import AudioError
+    from .phonemes import TextError
+
+    try:  # check input before paying for the model load
+        from .audio import load_audio
+        from .phonemes import reference
+
+        reference(args.text, args.accent)
+        load_audio(args.audio)
+    except (AudioError, TextError) as exc:
+        return _fail(str(exc), EXIT_INPUT)
+    loaded, err = _load(args.model)
+    if err:
+        return _fail(err, EXIT_MODEL)
+    try:
+        result = assess(args.audio, args.text, accent=args.accent, loaded=loaded,
+                        with_prosody=not args.no_prosody)
+    except (AudioError, TextError) as exc:
+        return _fail(str(exc), EXIT_INPUT)
+    except Exception as exc:  # noqa: BLE001
+        return _fail(f"assessment failed: {type(exc).__name__}: {exc}", EXIT_INPUT)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(result.to_dict()))
+    return EXIT_OK
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .assess import assess_batch
+
+    if not Path(args.batch).is_file():
+        return _fail(f"manifest not found: {args.batch}", EXIT_USAGE)
+    loaded, err = _load(args.model)
+    if err:
+        return _fail(err, EXIT_MODEL)
+    try:
+        counts = assess_batch(args.batch, args.out, accent=args.accent, loaded=loaded,
+                              with_prosody=not args.no_prosody)
+    except OSError as exc:
+        return _fail(f"cannot read/write batch files: {exc}", EXIT_USAGE)
+    print(f"{counts['ok']} assessed, {counts['failed']} failed → {args.out}", file=sys.stderr)
+    return EXIT_PARTIAL if counts["failed"] else EXIT_OK
+
+
+def _fmt(x: Any) -> str:
+    return "  –" if x is None else f"{x:5.1f}"
+
+
+def format_report(d: dict) -> str:
+    """Human-readable summary: sentence scores, per-word verdicts, tips."""
+    lines = [f"model {d['model']}  ·  {d['duration']:.2f} s  ·  {d['elapsed_ms']:.0f} ms"]
+    if d.get("mode") == "word-fallback":
+        lines.append("(word-level fallback: character model, no phone scores)")
+    s = d["scores"]
+    lines.append("  ".join(f"{k} {_fmt(s.get(k))}" for k in
+                           ("overall", "accuracy", "fluency", "completeness", "prosody")))
+    lines.append("")
+    for w in d["words"]:
+        mark = {"none": "✓", "mispronunciation": "✗", "omission": "∅", "insertion": "+"}
+        wrong = [p for p in w["phones"] if p["error"] != "none"]
+        detail = "  ".join(
+            f"/{p['expected'] or ''}/→/{p['heard'] or '–'}/" for p in wrong
+        )
+        text = w["text"] or "(extra sounds)"
+        lines.append(f" {mark.get(w['error'], '?')} {text:<16} {_fmt(w['score'])}  {detail}")
+    if d.get("feedback"):
+        lines.append("")
+        lines.append("Tips:")
+        seen = set()
+        for t in d["feedback"]:
+            key = (t["expected"], t["heard"], t["kind"])
+            if key in seen:
+                continue
+            seen.add(key)
+            pair = f"  (practise: {t['minimal_pair']})" if t.get("minimal_pair") else ""
+            lines.append(f" • {t['word'] or '—'}: {t['tip']}{pair}")
+    for w in d.get("warnings", []):
+        lines.append(f"warning: {w}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Standalone entry (``python -m accent_coach.assess_cli assess ...``)."""
+    parser = argparse.ArgumentParser(prog="accent-coach")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_assess_parser(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
