@@ -54,10 +54,11 @@ class ReferenceAudio:
 def data_dir() -> Path:
     """The app's data folder (ACCENT_COACH_DATA_DIR, default ~/.accent_coach)."""
     try:
-        from accent_coach.config import data_dir as configured
-    except ImportError:
-        return Path(os.environ.get("ACCENT_COACH_DATA_DIR", "~/.accent_coach")).expanduser()
-    return Path(configured())
+        from accent_coach.config import get_settings
+
+        return get_settings().data_dir
+    except (ImportError, ValueError):  # a bad unrelated setting must not stop the voice
+        return Path(os.environ.get("ACCENT_COACH_DATA_DIR") or "~/.accent_coach").expanduser()
 
 
 @functools.cache

@@ -1,0 +1,176 @@
+"""Display helpers and drill choice, on results shaped like the engine's to_dict()."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from accent_coach import plots, views
+from accent_coach.practice import drill_for, weakest_phone, weakest_words
+
+
+def _phone(expected, heard, score, error="none", start=0.1, end=0.2):
+    return {
+        "expected": expected,
+        "heard": heard,
+        "score": score,
+        "error": error,
+        "start": start,
+        "end": end,
+    }
+
+
+def _result() -> dict:
+    return {
+        "scores": {
+            "accuracy": 71.0,
+            "completeness": 100.0,
+            "fluency": 64.0,
+            "prosody": None,
+            "overall": 70.0,
+        },
+        "words": [
+            {
+                "text": "Think",
+                "score": 35.0,
+                "error": "mispronunciation",
+                "start": 0.1,
+                "end": 0.5,
+                "phones": [
+                    _phone("θ", "s", 12.0, "substitution"),
+                    _phone("ɪ", "ɪ", 90.0),
+                    _phone("ŋ", "ŋ", 85.0),
+                    _phone("k", "k", 88.0),
+                ],
+            },
+            {
+                "text": "of",
+                "score": 95.0,
+                "error": "none",
+                "start": 0.5,
+                "end": 0.6,
+                "phones": [_phone("ʌ", "ʌ", 95.0), _phone("v", "v", 94.0)],
+            },
+            {
+                "text": "three",
+                "score": 55.0,
+                "error": "mispronunciation",
+                "start": 0.6,
+                "end": 0.9,
+                "phones": [
+                    _phone("θ", "t", 20.0, "substitution"),
+                    _phone("ɹ", "ɹ", 80.0),
+                    _phone("iː", "iː", 90.0),
+                ],
+            },
+            {
+                "text": "",
+                "score": None,
+                "error": "insertion",
+                "start": 0.9,
+                "end": 1.0,
+                "phones": [_phone(None, "ə", None, "insertion")],
+            },
+            {
+                "text": "things.",
+                "score": None,
+                "error": "omission",
+                "start": None,
+                "end": None,
+                "phones": [_phone("θ", None, None, "deletion", None, None)],
+            },
+        ],
+        "tips": [
+            {
+                "word": "Think",
+                "kind": "substitution",
+                "expected": "θ",
+                "heard": "s",
+                "tip": "Tongue between the teeth.",
+                "minimal_pair": "think / sink",
+            },
+            {
+                "word": "things",
+                "kind": "deletion",
+                "expected": "θ",
+                "heard": None,
+                "tip": "Say every sound.",
+                "minimal_pair": None,
+            },
+        ],
+    }
+
+
+def test_weakest_words_and_phone() -> None:
+    result = _result()
+    assert [w["text"] for w in weakest_words(result)] == ["things.", "Think", "three"]
+    assert weakest_phone(result) == "θ"
+
+
+def test_drill_uses_weak_words_or_a_sentence_for_the_weak_sound() -> None:
+    drill = drill_for(_result())
+    assert drill is not None and drill.text == "things Think three"
+    single = _result()
+    single["words"] = single["words"][:2]  # one weak word, weak sound θ
+    drill = drill_for(single, level="beginner")
+    assert drill is not None and "/θ/" in drill.reason
+    from accent_coach.sentences import load_sentences
+
+    picked = next(s for s in load_sentences() if s.text == drill.text)
+    assert "θ" in picked.sounds and picked.level == "beginner"
+    perfect = {
+        "words": [
+            {"text": "of", "score": 95.0, "error": "none", "phones": [_phone("ʌ", "ʌ", 95.0)]}
+        ]
+    }
+    assert drill_for(perfect) is None
+
+
+def test_words_html_has_colour_symbol_and_escaping() -> None:
+    words = _result()["words"] + [{"text": "<b>", "score": 90.0, "error": "none"}]
+    out = views.words_html(words)
+    assert "✗" in out and "✓" in out and "line-through" in out
+    assert "<b>" not in out and "&lt;b&gt;" in out
+    assert plots.score_band(35.0)[1] in out
+
+
+def test_phone_rows_and_tips() -> None:
+    rows = views.phone_rows(_result()["words"])
+    assert rows[0] == {
+        "word": "Think",
+        "expected": "θ",
+        "heard": "s",
+        "score": 12,
+        "result": "✗ substitution",
+        "start": 0.1,
+        "end": 0.2,
+    }
+    assert any(r["expected"] == "—" and r["heard"] == "ə" for r in rows)
+    lines = views.tip_lines(_result()["tips"])
+    assert "/θ/ sounded like /s/" in lines[0] and "think / sink" in lines[0]
+    assert "/θ/ was missing" in lines[1]
+
+
+def test_figures_show_word_spans_and_scores() -> None:
+    sr = 16_000
+    samples = (0.3 * np.sin(np.arange(sr) * 2 * np.pi * 220 / sr)).astype(np.float32)
+    fig = plots.waveform_figure(samples, sr, _result()["words"])
+    assert len(fig.layout.shapes) == 4  # omitted word has no span
+    assert len(fig.data[0].x) <= 2 * plots.MAX_WAVE_POINTS + 2
+    bars = plots.scores_figure(_result()["scores"])
+    assert list(bars.data[0].y) == ["accuracy", "completeness", "fluency", "overall"]
+
+
+def test_pitch_alignment_matches_a_slower_reading() -> None:
+    """DTW should line up the same sentence read at two speeds, not unrelated speech."""
+    from accent_coach.tts import synthesize
+
+    text = "Why do vowels vary in different words?"
+    fast, sr = synthesize(text, voice="us", rate_wpm=175)
+    slow, _ = synthesize(text, voice="us", rate_wpm=110)
+    learner, ref = plots.pitch_track(fast, sr), plots.pitch_track(slow, sr)
+    warped = plots.align_reference(learner, ref)
+    both = np.isfinite(warped) & np.isfinite(learner.semitones)
+    assert both.sum() > 50
+    assert np.corrcoef(warped[both], learner.semitones[both])[0, 1] > 0.5
+    fig = plots.pitch_figure(learner, ref, _result()["words"])
+    assert [t.name for t in fig.data] == ["reference", "you"]
