@@ -177,7 +177,7 @@ def _assess_phones(
     heard = greedy_decode(post.logp, post.blank_id)
     recognized = [to_ipa(post.vocab[tok], post.output_kind) for tok, _, _ in heard]
     words = _phone_words(refs, targets, fa, gops, post)
-    hesitations = _add_insertions(words, targets, heard, recognized, post)
+    hesitations = _add_insertions(words, targets, heard, recognized, post, fa)
     tips = _tips(words, refs)
     result = AssessmentResult(
         id=None, model="", text="", accent=accent, duration=round(clip.duration, 3),
@@ -239,7 +239,7 @@ def _grade_word(w: WordResult) -> None:
         w.error = "none"
 
 
-def _add_insertions(words, targets, heard, recognized, post) -> int:
+def _add_insertions(words, targets, heard, recognized, post, fa) -> int:
     """Sounds heard but not expected: epenthesis inside/after a word, or inserted words.
 
     Returns the number of hesitations (inserted runs between words) for fluency.
