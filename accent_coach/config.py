@@ -1,0 +1,71 @@
+"""Settings from ``ACCENT_COACH_*`` environment variables, read in one place.
+
+Read afresh on each call so tests and long-lived processes see the current
+environment; the values are cheap to parse.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MODEL = "embedded"
+DTYPES = ("float32", "float16", "bfloat16")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app, CLI and API are configured to use."""
+
+    model: str = DEFAULT_MODEL
+    device: str = "auto"
+    dtype: str = "float32"
+    data_dir: Path = Path("~/.accent_coach").expanduser()
+    max_loaded_models: int = 1
+    llm_url: str | None = None
+    llm_model: str | None = None
+
+
+# (variable, default shown in the README, what it does) — the README table mirrors this.
+ENV_VARS: tuple[tuple[str, str, str], ...] = (
+    ("ACCENT_COACH_MODEL", DEFAULT_MODEL,
+     "Recognizer: `embedded`, a Hugging Face id, or a local model folder."),
+    ("ACCENT_COACH_DEVICE", "auto",
+     "`auto` (CUDA, then MPS, then CPU), `cpu`, `cuda`, `cuda:N`, `mps`."),
+    ("ACCENT_COACH_DTYPE", "float32", "Model weights dtype: `float32`, `float16`, `bfloat16`."),
+    ("ACCENT_COACH_DATA_DIR", "~/.accent_coach", "Where attempts and progress are stored."),
+    ("ACCENT_COACH_MAX_MODELS", "1", "How many recognizers stay in memory at once."),
+    ("ACCENT_COACH_LLM_URL", "(unset)", "OpenAI-compatible endpoint for the conversation tutor."),
+    ("ACCENT_COACH_LLM_MODEL", "(unset)", "Model name to request from that endpoint."),
+)
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def get_settings() -> Settings:
+    """Current settings; a bad value raises ``ValueError`` naming the variable."""
+    dtype = (_env("ACCENT_COACH_DTYPE") or "float32").lower()
+    if dtype not in DTYPES:
+        raise ValueError(f"ACCENT_COACH_DTYPE={dtype!r} is not one of {', '.join(DTYPES)}.")
+    max_models_raw = _env("ACCENT_COACH_MAX_MODELS") or "1"
+    try:
+        max_models = int(max_models_raw)
+        if max_models < 1:
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"ACCENT_COACH_MAX_MODELS={max_models_raw!r} must be a whole number of at least 1."
+        ) from None
+    return Settings(
+        model=_env("ACCENT_COACH_MODEL") or DEFAULT_MODEL,
+        device=(_env("ACCENT_COACH_DEVICE") or "auto").lower(),
+        dtype=dtype,
+        data_dir=Path(_env("ACCENT_COACH_DATA_DIR") or "~/.accent_coach").expanduser(),
+        max_loaded_models=max_models,
+        llm_url=_env("ACCENT_COACH_LLM_URL"),
+        llm_model=_env("ACCENT_COACH_LLM_MODEL"),
+    )
