@@ -95,18 +95,20 @@ def assess(
     loaded: Any = None,
     item_id: str | None = None,
     with_prosody: bool = True,
+    precomputed: Posteriors | None = None,
 ) -> AssessmentResult:
     """Score ``audio`` read aloud against ``text``.
 
     Raises TextError / AudioError for unusable input and ModelLoadError when the
     model cannot be loaded. ``sample_rate`` applies to array input only;
-    ``loaded`` lets callers (batch, benchmarks) reuse an already loaded model.
+    ``loaded`` lets callers (batch, benchmarks) reuse an already loaded model;
+    ``precomputed`` reuses this clip's posteriors when scoring it against several texts.
     """
     t0 = time.perf_counter()
     refs = reference(text, accent)
     clip = load_audio(audio, sample_rate)
     loaded = loaded if loaded is not None else _get_loaded(model)
-    post = posteriors(loaded, clip.samples)
+    post = precomputed if precomputed is not None else posteriors(loaded, clip.samples)
     if post.output_kind == "chars":
         result = _assess_chars(post, refs, clip)
     else:
@@ -227,8 +229,9 @@ def _grade_word(w: WordResult) -> None:
         w.score, w.error = None, "omission"
         return
     w.score = _round(scoring.word_score([p.score for p in scored]))
-    w.start = min(p.start for p in scored if p.start is not None) if scored[0].start is not None else None
+    starts = [p.start for p in scored if p.start is not None]
     ends = [p.end for p in scored if p.end is not None]
+    w.start = min(starts) if starts else None
     w.end = max(ends) if ends else None
     deleted = sum(p.error == "deletion" for p in scored)
     if deleted >= OMISSION_SHARE * len(scored) and w.score < scoring.WORD_ERROR_BELOW:
@@ -265,7 +268,9 @@ def _add_insertions(words, targets, heard, recognized, post, fa) -> int:
             for j in js
         ]
         after = before + 1
-        inside = 0 <= before and after < len(targets) and targets[before].word == targets[after].word
+        inside = (
+            0 <= before and after < len(targets) and targets[before].word == targets[after].word
+        )
         single_vowel = len(js) == 1 and articulation.is_vowel(recognized[js[0]])
         if (inside or single_vowel) and before >= 0:
             words[targets[before].word].phones.extend(phones)
@@ -300,7 +305,9 @@ def _heard_vs_expected(targets, heard, recognized, fa) -> list[tuple[int | None,
         lo = k * BLOCK_TOKENS
         expected = [t.ipa for t in targets[lo : lo + BLOCK_TOKENS]]
         local = align_sequences(expected, [recognized[j] for j in js], articulation.distance)
-        pairs.extend((None if i is None else lo + i, None if j is None else js[j]) for i, j in local)
+        pairs.extend(
+            (None if i is None else lo + i, None if j is None else js[j]) for i, j in local
+        )
     return pairs
 
 
@@ -308,7 +315,8 @@ def _ordered(words: list[WordResult]) -> list[WordResult]:
     """Reference words in order, inserted words placed by time."""
     out = [w for w in words if w.error != "insertion"]
     for w in (w for w in words if w.error == "insertion"):
-        pos = sum(1 for r in out if r.start is not None and w.start is not None and r.start < w.start)
+        when = w.start if w.start is not None else float("inf")
+        pos = sum(1 for r in out if r.start is not None and r.start < when)
         out.insert(pos, w)
     for w in out:  # phones in time order (insertions were appended)
         w.phones.sort(key=lambda p: (p.start is None, p.start or 0.0))
@@ -347,7 +355,9 @@ def _sentence_scores(result, words, refs, targets, fa, post, clip, hesitations) 
         "fluency": flu,
     }
     result.details["fluency"] = flu_details
-    result.details["speech"] = {"start": round(clip.speech_start, 3), "end": round(clip.speech_end, 3)}
+    result.details["speech"] = {
+        "start": round(clip.speech_start, 3), "end": round(clip.speech_end, 3)
+    }
 
 
 def _prosody(result, words, refs, targets, fa, post, clip, accent, reference_audio) -> None:
@@ -441,7 +451,9 @@ def _assess_chars(post: Posteriors, refs: list[RefWord], clip: Audio) -> Assessm
                    if a is None or b is None or targets[i][a] != w[b])
         score = 100.0 * max(0.0, 1 - dist / max(1, len(targets[i])))
         err = "none" if score >= 60 else "mispronunciation"
-        words.append(WordResult(refs[i].text, _round(score), err, _round(s * fs, 3), _round(e * fs, 3)))
+        words.append(
+            WordResult(refs[i].text, _round(score), err, _round(s * fs, 3), _round(e * fs, 3))
+        )
     graded = [w for w in words if w.error != "insertion"]
     produced = [w for w in graded if w.error != "omission"]
     times = [(w.start, w.end) for w in produced if w.start is not None]

@@ -71,7 +71,9 @@ def posteriors(
     )
 
 
-def _run_chunked(loaded: Any, wav: np.ndarray, chunk: int, overlap: int) -> tuple[np.ndarray, float]:
+def _run_chunked(
+    loaded: Any, wav: np.ndarray, chunk: int, overlap: int
+) -> tuple[np.ndarray, float]:
     """Windowed inference; frames are kept when their centre lies in the window's own part."""
     n = len(wav)
     parts: list[np.ndarray] = []

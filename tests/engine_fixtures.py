@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 EMBEDDED = REPO / "accent_coach" / "models" / "whisper-tiny-ipa-ctc"
 DATA = REPO.parent / "shared" / "data" / "speechocean762-train"
+if str(REPO) not in sys.path:  # benchmarks/ is imported by the data tests
+    sys.path.insert(0, str(REPO))
 
 
 @dataclass

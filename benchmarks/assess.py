@@ -1,0 +1,117 @@
+"""Engine benchmark: warm latency (p50/p95) for 2, 5 and 15 s clips, peak memory, batch
+throughput. Speech is synthesised with espeak-ng so the benchmark runs anywhere.
+
+    OMP_NUM_THREADS=1 python -m benchmarks.assess [--repeats 10] [--batch-items 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SENTENCES = [
+    "The quick brown fox jumps over the lazy dog.",
+    "She sells sea shells by the sea shore.",
+    "I think three thin thieves thought a thousand thoughts.",
+    "Please call Stella and ask her to bring these things with her from the store.",
+    "Very well, we will visit the village on Wednesday evening.",
+    "Red lorry, yellow lorry, the lazy leopard likes to run.",
+    "The weather is nice today, so we can walk to the park.",
+]
+
+
+def _clip(target_s: float) -> tuple[np.ndarray, str]:
+    """espeak speech of about ``target_s`` seconds and its text."""
+    from accent_coach.audio import resample
+    from accent_coach.tts import synthesize
+
+    words = " ".join(SENTENCES * 10).split()
+    lo, hi = 1, len(words)
+    while lo < hi:  # fewest words whose reading lasts at least target_s
+        mid = (lo + hi) // 2
+        wav, sr = synthesize(" ".join(words[:mid]), rate_wpm=150)
+        if len(wav) / sr >= target_s:
+            hi = mid
+        else:
+            lo = mid + 1
+    text = " ".join(words[:lo])
+    wav, sr = synthesize(text, rate_wpm=150)
+    return resample(wav, sr), text
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(repeats: int, batch_items: int, durations: list[float], prosody: bool) -> dict:
+    import soundfile as sf
+    import torch
+
+    from accent_coach.assess import assess, assess_batch
+    from accent_coach.model_manager import get_manager
+
+    torch.set_num_threads(1)
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    loaded = get_manager().load_model(None)
+    report: dict = {"model": loaded.name, "load_seconds": round(time.perf_counter() - t0, 2),
+                    "threads": torch.get_num_threads(), "prosody": prosody,
+                    "peak_rss_mb_after_load": round(_rss_mb(), 1),
+                    "rss_mb_before_load": round(rss0, 1), "latency": {}}
+    clips = {d: _clip(d) for d in durations}
+    for d, (wav, text) in clips.items():
+        assess(wav, text, loaded=loaded, with_prosody=prosody)  # warm-up
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            assess(wav, text, loaded=loaded, with_prosody=prosody)
+            times.append((time.perf_counter() - t) * 1000)
+        report["latency"][f"{d:g}s"] = {
+            "audio_s": round(len(wav) / 16000, 2),
+            "p50_ms": round(float(np.percentile(times, 50)), 1),
+            "p95_ms": round(float(np.percentile(times, 95)), 1),
+            "rtf": round(float(np.median(times)) / 1000 / (len(wav) / 16000), 3),
+        }
+    report["peak_rss_mb"] = round(_rss_mb(), 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        lines, total = [], 0.0
+        for i in range(batch_items):
+            wav, text = clips[durations[i % len(durations)]]
+            sf.write(Path(tmp) / f"{i}.wav", wav, 16000)
+            lines.append(json.dumps({"id": str(i), "audio": f"{i}.wav", "text": text}))
+            total += len(wav) / 16000
+        (Path(tmp) / "m.jsonl").write_text("\n".join(lines) + "\n")
+        t = time.perf_counter()
+        counts = assess_batch(Path(tmp) / "m.jsonl", Path(tmp) / "r.jsonl", loaded=loaded,
+                              with_prosody=prosody)
+        el = time.perf_counter() - t
+    report["batch"] = {"items": batch_items, "failed": counts["failed"],
+                       "audio_s": round(total, 1), "seconds": round(el, 2),
+                       "items_per_s": round(batch_items / el, 2),
+                       "audio_s_per_s": round(total / el, 2)}
+    report["peak_rss_mb_end"] = round(_rss_mb(), 1)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--batch-items", type=int, default=12)
+    ap.add_argument("--durations", default="2,5,15")
+    ap.add_argument("--no-prosody", action="store_true")
+    args = ap.parse_args(argv)
+    durations = [float(x) for x in args.durations.split(",")]
+    print(json.dumps(run(args.repeats, args.batch_items, durations, not args.no_prosody),
+                     indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Fit the GOP → 0–100 calibration (scoring.GOP_SLOPE/GOP_BIAS) on held-out speakers.
+
+Positives: every phone of the true text (learner speech, so slightly noisy).
+Negatives: phones replaced in the reference by another phone — half by a close
+confusion (articulatory distance ≤ 0.45, the hard case), half by any phone —
+re-aligned and scored exactly as the engine does. A 1-D logistic regression of
+label on LPR gives slope and bias; the first half of the held-out speakers is
+used, so swap_detection can report on the second half.
+
+    python -m benchmarks.calibrate [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+
+import numpy as np
+
+from benchmarks.devdata import available, held_out
+
+
+def _fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Newton's method for P(y=1|x) = σ(a·x + b), classes reweighted to balance."""
+    w = np.where(y == 1, 0.5 / max(1, y.sum()), 0.5 / max(1, (1 - y).sum()))
+    a, b = 1.0, 0.0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(a * x + b)))
+        g = np.array([np.sum(w * (p - y) * x), np.sum(w * (p - y))])
+        h11 = np.sum(w * p * (1 - p) * x * x) + 1e-9
+        h12 = np.sum(w * p * (1 - p) * x)
+        h22 = np.sum(w * p * (1 - p)) + 1e-9
+        step = np.linalg.solve(np.array([[h11, h12], [h12, h22]]), g)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-6:
+            break
+    return float(a), float(b)
+
+
+def collect(limit: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    import torch
+
+    from accent_coach import scoring
+    from accent_coach.alignment import forced_align
+    from accent_coach.articulation import distance
+    from accent_coach.assess import _candidates, _targets
+    from accent_coach.audio import load_audio
+    from accent_coach.model_manager import get_manager
+    from accent_coach.phonemes import reference
+    from accent_coach.recognition import posteriors
+
+    torch.set_num_threads(1)
+    utts = held_out()
+    spk = sorted({u.speaker for u in utts})
+    utts = [u for u in utts if u.speaker in spk[: len(spk) // 2]]
+    rng = random.Random(seed)
+    rng.shuffle(utts)
+    utts = utts[:limit] if limit else utts
+    loaded = get_manager().load_model(None)
+    xs, ys = [], []
+    for u in utts:
+        post = posteriors(loaded, load_audio(u.audio).samples)
+        targets, _ = _targets(reference(u.text, "us"), post)
+        ids = [t.token_id for t in targets]
+        cands = _candidates(post)
+        fa = forced_align(post.logp, ids, post.blank_id)
+        gops = scoring.phone_gops(post.logp, ids, fa, cands, post.blank_id)
+        xs += [g.lpr for g in gops]
+        ys += [1] * len(gops)
+        for pos in range(rng.randrange(3), len(ids), 4):
+            tok = post.vocab[ids[pos]]
+            near = [c for c in cands if c != ids[pos] and distance(tok, post.vocab[c]) <= 0.45]
+            pool = near if near and rng.random() < 0.5 else [c for c in cands if c != ids[pos]]
+            fake = list(ids)
+            fake[pos] = rng.choice(pool)
+            ffa = forced_align(post.logp, fake, post.blank_id)
+            g = scoring.phone_gops(post.logp, fake, ffa, cands, post.blank_id)[pos]
+            xs.append(g.lpr)
+            ys.append(0)
+    return np.asarray(xs), np.asarray(ys)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=None)
+    args = ap.parse_args(argv)
+    if not available():
+        print("speechocean762-train not found (set ACCENT_COACH_DEV_DATA); skipped")
+        return 0
+    x, y = collect(args.limit)
+    x = np.clip(x, -30, 30)
+    a, b = _fit_logistic(x, y)
+    pred = (a * x + b) > 0
+    print(json.dumps({
+        "GOP_SLOPE": round(a, 3), "GOP_BIAS": round(b, 3), "phones": int(len(y)),
+        "negatives": int((y == 0).sum()),
+        "recall_correct": round(float(pred[y == 1].mean()), 3),
+        "recall_substituted": round(float((~pred[y == 0]).mean()), 3),
+        "lpr_median_correct": round(float(np.median(x[y == 1])), 2),
+        "lpr_median_substituted": round(float(np.median(x[y == 0])), 2),
+    }, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
