@@ -483,6 +483,7 @@ class ASRModelManager:
         self._current: LoadedModel | None = None
         self._selected: str | None = None
         self.last_error: tuple[str, str] | None = None  # (requested name, message)
+        self.unloaded = False  # True after unload() until the next load: don't preload
         self._lock = threading.RLock()
 
     @property
@@ -530,6 +531,7 @@ class ASRModelManager:
                 self.last_error = (requested, str(exc))
                 raise
             self.last_error = None
+            self.unloaded = False
             self._current = loaded
             self._selected = loaded.name
             return loaded
@@ -562,6 +564,7 @@ class ASRModelManager:
                     if self.cache.get(key) is self._current:
                         self.cache.pop(key)
             self._current = None
+            self.unloaded = True
             _free_memory()
 
     def status(self) -> dict[str, Any]:

@@ -1,0 +1,40 @@
+"""Tiny but real Wav2Vec2 CTC checkpoints written to disk, for model-loading tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+IPA_VOCAB = ["<pad>", "<unk>", "|", "ə", "ɪ", "θ", "tʃ", "s", "t", "k", "æ", "ð"]
+CHAR_VOCAB = ["<pad>", "<unk>", "|", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ'"]
+
+
+def build_tiny_ctc(folder: Path, vocab: list[str] = IPA_VOCAB, seed: int = 0) -> Path:
+    """Save a 1-layer, hidden-size-16 Wav2Vec2ForCTC with its processor to ``folder``."""
+    import torch
+    from transformers import (
+        Wav2Vec2Config,
+        Wav2Vec2CTCTokenizer,
+        Wav2Vec2FeatureExtractor,
+        Wav2Vec2ForCTC,
+        Wav2Vec2Processor,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab_file = folder / "vocab.json"
+    vocab_file.write_text(json.dumps({t: i for i, t in enumerate(vocab)}), encoding="utf-8")
+    tokenizer = Wav2Vec2CTCTokenizer(
+        str(vocab_file), pad_token="<pad>", unk_token="<unk>", word_delimiter_token="|"
+    )
+    extractor = Wav2Vec2FeatureExtractor(
+        feature_size=1, sampling_rate=16000, padding_value=0.0, do_normalize=True
+    )
+    Wav2Vec2Processor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(folder)
+    torch.manual_seed(seed)
+    config = Wav2Vec2Config(
+        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=32, conv_dim=(8, 8), conv_stride=(5, 4), conv_kernel=(10, 8),
+        num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2, pad_token_id=0,
+    )
+    Wav2Vec2ForCTC(config).save_pretrained(folder)
+    return folder
