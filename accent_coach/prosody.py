@@ -1,12 +1,13 @@
 """Prosody: pitch and energy contours against a reference reading, plus word stress.
 
-Contours (10 ms hop) of the learner's speech region and of the reference audio
-(espeak-ng reading of the same text unless the caller passes a recording) are
-z-normalised per recording — pitch in semitones over voiced frames, energy in dB —
-so voice range and loudness don't matter, only the shape. They are aligned by DTW
-on the energy+pitch features and compared by Pearson correlation along the path.
+Contours (20 ms hop, pitch by pYIN) of the learner's speech region and of the
+reference audio (espeak-ng reading of the same text unless the caller passes a
+recording) are normalised per recording — pitch in semitones from the median,
+energy in dB z-scores — so voice height and loudness don't matter, only the shape
+(and pitch range). They are aligned by DTW on the energy+pitch features and
+compared by Pearson correlation along the path.
 
-    pitch_sim  = clip(corr_pitch / 0.7, 0, 1)
+    pitch_sim  = clip(corr_pitch / 0.7, 0, 1) · range factor (see contour_similarity)
     energy_sim = clip(corr_energy / 0.8, 0, 1)
     stress     = share of multi-syllable words whose primary-stressed vowel is the
                  most prominent (duration × energy) of the word's vowels
@@ -20,12 +21,13 @@ from __future__ import annotations
 import numpy as np
 
 SR = 16_000
-HOP = 160
+HOP = 320  # 20 ms: pYIN stays cheap (~0.03 × real time) and contours keep their shape
 FMIN, FMAX = 65.0, 450.0
 
 
 def contours(wav: np.ndarray, sr: int = SR) -> np.ndarray:
-    """[T, 2] z-normalised (pitch semitones, energy dB) at 10 ms; unvoiced pitch = 0."""
+    """[T, 2] at 20 ms: pitch in semitones relative to the median (NaN when unvoiced),
+    energy in dB z-normalised."""
     import librosa
 
     if sr != SR:
@@ -36,23 +38,30 @@ def contours(wav: np.ndarray, sr: int = SR) -> np.ndarray:
         wav = np.pad(wav, (0, 2048 - len(wav)))
     rms = librosa.feature.rms(y=wav, frame_length=1024, hop_length=HOP)[0]
     energy = 20 * np.log10(rms + 1e-5)
-    f0 = librosa.yin(wav, fmin=FMIN, fmax=FMAX, sr=SR, frame_length=1024, hop_length=HOP)
+    f0, voiced, _ = librosa.pyin(
+        wav, fmin=FMIN, fmax=FMAX, sr=SR, frame_length=1024, hop_length=HOP, resolution=0.5
+    )
     n = min(len(f0), len(energy))
-    f0, energy = f0[:n], energy[:n]
-    voiced = (energy > energy.max() - 30) & (f0 > FMIN * 1.05) & (f0 < FMAX * 0.95)
-    semis = np.zeros(n)
+    f0, voiced, energy = f0[:n], voiced[:n], energy[:n]
+    semis = np.full(n, np.nan)
     if voiced.sum() > 2:
         st = 12 * np.log2(f0[voiced] / 100.0)
-        semis[voiced] = (st - np.median(st)) / (st.std() + 1e-6)
+        semis[voiced] = st - np.median(st)
     energy = (energy - energy.mean()) / (energy.std() + 1e-6)
     return np.stack([semis, energy], axis=1)
 
 
 def _dtw_path(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """DTW on z-normalised features (unvoiced pitch = 0) so voice range doesn't matter."""
     import librosa
 
-    # subsample long contours so DTW stays cheap (cost is len(a)·len(b))
-    step = max(1, int(np.ceil(max(len(a), len(b)) / 1500)))
+    def feats(x: np.ndarray) -> np.ndarray:
+        p = np.nan_to_num(x[:, 0])
+        return np.stack([p / (np.nanstd(x[:, 0]) + 1e-6) if np.isfinite(x[:, 0]).any()
+                         else p, x[:, 1]], axis=1)
+
+    a, b = feats(a), feats(b)
+    step = max(1, int(np.ceil(max(len(a), len(b)) / 1500)))  # cost is len(a)·len(b)
     a, b = a[::step], b[::step]
     _, wp = librosa.sequence.dtw(X=a.T, Y=b.T, metric="euclidean")
     wp = wp[::-1]
@@ -66,13 +75,24 @@ def _corr(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def contour_similarity(learner: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
-    """(pitch_sim, energy_sim) in [0, 1] after DTW alignment (see module doc)."""
+    """(pitch_sim, energy_sim) in [0, 1] after DTW alignment.
+
+    pitch_sim = clip(corr/0.7, 0, 1) · clip(range_learner / (0.6 · range_ref), 0, 1),
+    range = std of semitones: a flat (monotone) reading loses similarity even when
+    its slight declination correlates with the reference melody.
+    """
     ia, ib = _dtw_path(learner, reference)
     a, b = learner[ia], reference[ib]
-    both_voiced = (a[:, 0] != 0) & (b[:, 0] != 0)
-    pitch = _corr(a[both_voiced, 0], b[both_voiced, 0])
+    both = np.isfinite(a[:, 0]) & np.isfinite(b[:, 0])
+    pitch = _corr(a[both, 0], b[both, 0])
+    ra = np.nanstd(learner[:, 0]) if np.isfinite(learner[:, 0]).any() else 0.0
+    rb = np.nanstd(reference[:, 0]) if np.isfinite(reference[:, 0]).any() else 0.0
+    range_factor = float(np.clip(ra / (0.6 * rb + 1e-6), 0, 1)) if rb > 0 else 1.0
     energy = _corr(a[:, 1], b[:, 1])
-    return float(np.clip(pitch / 0.7, 0, 1)), float(np.clip(energy / 0.8, 0, 1))
+    return (
+        float(np.clip(pitch / 0.7, 0, 1)) * range_factor,
+        float(np.clip(energy / 0.8, 0, 1)),
+    )
 
 
 def stress_match(words: list[list[tuple[int, float, float]]]) -> float | None:

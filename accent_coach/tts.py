@@ -18,7 +18,7 @@ import numpy as np
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
-_RATE, _VOLUME, _PITCH = 1, 2, 3
+_RATE, _VOLUME, _PITCH, _RANGE = 1, 2, 3, 4
 _VOICES = {"us": "en-us", "uk": "en", "en-us": "en-us", "en-gb": "en"}  # "en" = British
 
 _CALLBACK = ctypes.CFUNCTYPE(
@@ -61,11 +61,14 @@ class _Espeak:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(numsamples,)).copy())
         return 0  # 0 = continue synthesis
 
-    def synth(self, text: str, voice: str, rate_wpm: int, pitch: int) -> np.ndarray:
+    def synth(
+        self, text: str, voice: str, rate_wpm: int, pitch: int, pitch_range: int
+    ) -> np.ndarray:
         if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise TTSError(f"espeak-ng has no voice {voice!r}")
         self.lib.espeak_SetParameter(_RATE, int(rate_wpm), 0)
         self.lib.espeak_SetParameter(_PITCH, int(pitch), 0)
+        self.lib.espeak_SetParameter(_RANGE, int(pitch_range), 0)
         self.lib.espeak_SetParameter(_VOLUME, 100, 0)
         self._chunks = []
         buf = ctypes.create_string_buffer(text.encode("utf-8"))
@@ -86,15 +89,20 @@ def _engine() -> _Espeak:
 
 
 def synthesize(
-    text: str, voice: str = "en-us", rate_wpm: int = 160, pitch: int = 50
+    text: str,
+    voice: str = "en-us",
+    rate_wpm: int = 160,
+    pitch: int = 50,
+    pitch_range: int = 50,
 ) -> tuple[np.ndarray, int]:
     """Speak ``text`` with espeak-ng; returns (float32 mono in [-1, 1], sample rate).
 
     ``voice`` is an espeak voice name or an accent key (``us``/``uk``);
-    ``rate_wpm`` is words per minute (80–450), ``pitch`` 0–99.
+    ``rate_wpm`` is words per minute (80–450), ``pitch`` 0–99, ``pitch_range`` 0–99
+    (0 = monotone).
     """
     name = _VOICES.get(voice, voice)
     with _LOCK:
         engine = _engine()
-        pcm = engine.synth(text, name, rate_wpm, pitch)
+        pcm = engine.synth(text, name, rate_wpm, pitch, pitch_range)
     return pcm.astype(np.float32) / 32768.0, engine.sample_rate
