@@ -24,7 +24,8 @@ from .phonemes import RefWord, TextError, reference, to_inventory, to_ipa
 from .recognition import Posteriors, posteriors
 
 OMISSION_SHARE = 0.5  # a word is omitted when at least half its phones were deleted
-SEVERE_PHONE_BELOW = 20.0  # one phone this bad marks its word mispronounced
+SEVERE_PHONE_BELOW = 20.0
+WORD_TAIL_SECONDS = 0.1  # a word's last phone lasts at most this long past its CTC spike  # one phone this bad marks its word mispronounced
 WORD_ERRORS = ("none", "mispronunciation", "omission", "insertion")
 PHONE_ERRORS = ("none", "substitution", "deletion", "insertion")
 
@@ -207,7 +208,11 @@ def _phone_words(refs, targets, fa, gops, post) -> list[WordResult]:
             nxt = fa.spans[k + 1] if k + 1 < len(targets) else None
             same_word = nxt is not None and targets[k + 1].word == t.word
             start = span.start * fs
-            end = (nxt.start if same_word and nxt is not None else span.end) * fs
+            if same_word and nxt is not None:
+                end = nxt.start * fs
+            else:  # CTC fires near a phone's onset: let the word's last phone ring on
+                tail = span.end + int(round(WORD_TAIL_SECONDS / fs))
+                end = min(tail, nxt.start if nxt is not None else len(post.logp)) * fs
         if g.score >= scoring.PHONE_ERROR_BELOW:
             error, heard = "none", t.ipa
         elif g.best_alt is None:
