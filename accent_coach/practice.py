@@ -7,6 +7,7 @@ Streamlit's test harness cannot press a microphone button.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,7 @@ def analyse(
     text: str,
     *,
     accent: str,
-    loaded: Any,
+    load_model: Callable[[], Any],
     model_name: str,
     reference: tuple[np.ndarray, int] | None = None,
     reference_id: str = "",
@@ -49,9 +50,10 @@ def analyse(
 ) -> Analysis:
     """Assess ``audio`` (encoded bytes) against ``text``; the same take is served from cache.
 
-    ``loaded`` is the model manager's LoadedModel. ``reference`` ((samples, rate), or
-    None for the engine's own espeak reading) drives the prosody score, so its voice
-    id ``reference_id`` is part of the cache key.
+    ``load_model`` returns the model manager's LoadedModel; it is called only on a
+    cache miss, so a repeated analysis never waits for a model load. ``reference``
+    ((samples, rate), or None for the engine's own espeak reading) drives the prosody
+    score, so its voice id ``reference_id`` is part of the cache key.
     Raises the engine's AudioError/TextError unchanged for the page to show.
     """
     from accent_coach.audio import SAMPLE_RATE, load_audio
@@ -65,7 +67,7 @@ def analyse(
             text,
             accent=accent,
             model=model_name,
-            loaded=loaded,
+            loaded=load_model(),
             reference_audio=reference,
         )
         return outcome.to_dict() if hasattr(outcome, "to_dict") else dict(outcome)

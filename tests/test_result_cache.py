@@ -51,10 +51,17 @@ def _tiny():
 
 def test_repeat_analysis_is_served_from_cache(tmp_path, take, counted_assess) -> None:
     cache = ResultCache(tmp_path)
-    kwargs = {"accent": "us", "loaded": _tiny(), "model_name": "tiny-random", "cache": cache}
+    loads: list[int] = []
+
+    def load_model():
+        loads.append(1)
+        return _tiny()
+
+    kwargs = {"accent": "us", "load_model": load_model, "model_name": "tiny-random", "cache": cache}
     first = analyse(take, TEXT, **kwargs)
     second = analyse(take, TEXT, **kwargs)
     assert len(counted_assess) == 1
+    assert len(loads) == 1  # a cache hit does not even ask for the model
     assert not first.from_cache and second.from_cache
     assert second.result == first.result
     assert first.result["words"] and set(first.result["scores"]) >= {"accuracy", "overall"}
@@ -79,7 +86,7 @@ def test_corrupt_take_fails_before_the_engine(tmp_path, counted_assess) -> None:
             b"RIFF\x00\x00garbage",
             TEXT,
             accent="us",
-            loaded=None,
+            load_model=_tiny,
             model_name="tiny-random",
             cache=ResultCache(tmp_path),
         )
