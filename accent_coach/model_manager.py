@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from accent_coach.config import Settings, get_settings
+from accent_coach.config import DEFAULT_MODEL, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -475,8 +475,21 @@ class ASRModelManager:
     """The one place that decides whether a model must be loaded. Thread-safe."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or get_settings()
-        self.device, self.device_note = choose_device(self.settings.device)
+        self.warnings: list[str] = []  # bad settings replaced by safe defaults, said plainly
+        if settings is None:
+            try:
+                settings = get_settings()
+            except ValueError as exc:
+                self.warnings.append(f"{exc} Using the defaults instead.")
+                settings = Settings(model=os.environ.get("ACCENT_COACH_MODEL", "").strip()
+                                    or DEFAULT_MODEL)
+        self.settings = settings
+        try:
+            self.device, note = choose_device(settings.device)
+        except ModelLoadError as exc:
+            self.device, note = "cpu", f"{exc} Using CPU."
+        if note:
+            self.warnings.append(note)
         self.dtype = self.settings.dtype
         self.cache = ModelCache(self.settings.max_loaded_models)
         self.events: list[LoadEvent] = []
@@ -576,7 +589,7 @@ class ASRModelManager:
             info: dict[str, Any] = {
                 "selected": self.selected_name,
                 "device": self.device,
-                "device_note": self.device_note,
+                "warnings": list(self.warnings),
                 "dtype": self.dtype,
                 "embedded_installed": embedded_installed(),
                 "loads": len(self.events),

@@ -73,3 +73,23 @@ def load_counts(monkeypatch: pytest.MonkeyPatch) -> Counter:
     monkeypatch.setattr(transformers.AutoModelForCTC, "from_pretrained", from_pretrained)
     monkeypatch.setattr(torch.nn.Module, "to", to)
     return counts
+
+
+@pytest.fixture(autouse=True)
+def _streamlit_navigation_like_live_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make AppTest reruns go through app.py's ``st.navigation`` as a live server does.
+
+    With a ``pages/`` folder beside app.py, Streamlit's PagesManager starts in the
+    legacy "pages directory" mode until ``st.navigation`` runs once; a live server
+    keeps that flag per process, but AppTest resets it before every run, so its
+    reruns would execute the page script alone and skip app.py (sidebar included).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    real_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs) -> None:
+        real_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

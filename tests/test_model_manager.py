@@ -123,6 +123,20 @@ def test_manager_takes_device_from_environment(monkeypatch):
     monkeypatch.setenv("ACCENT_COACH_DEVICE", "cpu")
     _fake_accelerators(monkeypatch, cuda=True, mps=False)
     assert ASRModelManager().device == "cpu"
+    monkeypatch.setenv("ACCENT_COACH_DEVICE", "auto")
+    assert ASRModelManager().device == "cuda"
+
+
+def test_bad_settings_become_warnings_not_crashes(monkeypatch):
+    monkeypatch.setenv("ACCENT_COACH_DEVICE", "tpu")
+    device_warning = ASRModelManager().warnings
+    assert len(device_warning) == 1 and "ACCENT_COACH_DEVICE='tpu'" in device_warning[0]
+    monkeypatch.setenv("ACCENT_COACH_MAX_MODELS", "lots")
+    monkeypatch.setenv("ACCENT_COACH_MODEL", "someone/model")
+    m = ASRModelManager()
+    assert m.selected_name == "someone/model" and m.settings.max_loaded_models == 1
+    assert any("ACCENT_COACH_MAX_MODELS" in w for w in m.warnings)
+    assert m.status()["warnings"] == m.warnings
 
 
 def test_gpu_out_of_memory_falls_back_to_cpu_and_says_so(monkeypatch, tiny_models):

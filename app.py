@@ -1,0 +1,22 @@
+"""Streamlit entry point: navigation, then the speech-model status in the sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.models import model_sidebar
+
+st.set_page_config(page_title="Accent Coach", page_icon="🗣️", layout="wide")
+
+page = st.navigation(
+    [
+        st.Page("pages/practice.py", title="Practice", icon="🎙️", default=True),
+        st.Page("pages/tutor.py", title="Conversation Tutor", icon="💬"),
+        st.Page("pages/progress.py", title="Progress", icon="📈"),
+        st.Page("pages/settings.py", title="Settings", icon="⚙️"),
+    ]
+)
+page.run()
+
+with st.sidebar:
+    model_sidebar()

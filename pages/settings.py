@@ -1,0 +1,120 @@
+"""Settings: choose the speech model, see what is loaded where, load or unload it."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from accent_coach.config import ENV_VARS
+from accent_coach.model_manager import (
+    EMBEDDED,
+    KNOWN_MODELS,
+    ASRModelManager,
+    ModelLoadError,
+    embedded_installed,
+    hub_cached,
+)
+from ui.models import app_manager, load_with_feedback
+
+SOURCES = {
+    "embedded": "Embedded (ships with the app)",
+    "known": "Known Hugging Face model",
+    "hub": "Other Hugging Face id",
+    "local": "Local folder",
+}
+
+
+def _mib(n: int | None) -> str:
+    return "–" if n is None else f"{n / 2**20:,.1f} MiB"
+
+
+def render_status(box: DeltaGenerator, manager: ASRModelManager) -> None:
+    """What is loaded where, and how much memory it takes."""
+    status = manager.status()
+    current = status["current"]
+    if current:
+        box.success(f"In use: **{current['name']}** on **{current['device']}**")
+        box.table(
+            {
+                "source": [current["source"]],
+                "outputs": [current["output_kind"]],
+                "symbols": [current["vocab_size"]],
+                "parameters": [f"{current['parameters']:,}"],
+                "weights": [_mib(current["memory_bytes"])],
+                "dtype": [current["dtype"]],
+                "load time": [f"{current['load_seconds']:.2f} s"],
+            }
+        )
+        for note in current["notes"]:
+            box.warning(note)
+    else:
+        box.info(f"No speech model is loaded. Selected: **{status['selected']}**.")
+    for warning in status["warnings"]:
+        box.warning(warning)
+    gpu = status.get("cuda_allocated_bytes")
+    box.caption(
+        f"Device for new loads: {status['device']} · dtype {status['dtype']} · "
+        f"process memory {_mib(status['process_rss_bytes'])}"
+        + (f" · GPU allocated {_mib(gpu)}" if gpu is not None else "")
+    )
+
+
+def choose_model() -> str | None:
+    """The model named by the source picker, or None while nothing is entered."""
+    source = st.radio("Source", list(SOURCES), format_func=SOURCES.get, key="settings_source")
+    if source == "embedded":
+        if embedded_installed():
+            st.caption("The trained Whisper-tiny IPA recognizer that ships inside the package.")
+        else:
+            st.warning("No trained model is installed yet, so the app shows no scores with it.")
+        return EMBEDDED
+    if source == "known":
+        name = st.selectbox(
+            "Model",
+            list(KNOWN_MODELS),
+            format_func=lambda n: n + (" (recommended)" if KNOWN_MODELS[n].recommended else ""),
+            key="settings_known",
+        )
+        spec = KNOWN_MODELS[name]
+        st.caption(f"{spec.description} Outputs: {spec.output_kind}.")
+        if not hub_cached(name):
+            st.caption(f"Not downloaded yet. When online, run `accent-coach fetch {name}`.")
+        return name
+    label, hint = (
+        ("Hugging Face id", "owner/model-name") if source == "hub" else ("Model folder", "/path")
+    )
+    return st.text_input(label, placeholder=hint, key=f"settings_{source}").strip() or None
+
+
+st.title("Settings")
+st.header("Speech model")
+try:
+    manager = app_manager()
+except ModelLoadError as exc:
+    st.error(str(exc))
+    st.stop()
+
+status_box = st.container()  # filled last, so it reflects this run's Load/Unload
+
+st.subheader("Switch model")
+choice = choose_model()
+load_col, unload_col = st.columns(2)
+if load_col.button("Load", type="primary", disabled=choice is None, key="settings_load"):
+    previous = manager.current
+    if load_with_feedback(choice) is None and previous is not None:
+        st.info(f"Still using **{previous.name}**.")
+if unload_col.button("Unload", disabled=manager.current is None, key="settings_unload"):
+    manager.unload()
+    st.info("Model unloaded; it loads again when needed.")
+
+render_status(status_box, manager)
+
+st.header("Configuration")
+st.caption("Set these environment variables before starting the app.")
+st.table(
+    {
+        "variable": [name for name, _, _ in ENV_VARS],
+        "default": [default for _, default, _ in ENV_VARS],
+        "meaning": [meaning for _, _, meaning in ENV_VARS],
+    }
+)

@@ -1,0 +1,1 @@
+"""Streamlit glue shared by ``app.py`` and ``pages/``; the core stays in ``accent_coach``."""
