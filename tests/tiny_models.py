@@ -9,8 +9,14 @@ IPA_VOCAB = ["<pad>", "<unk>", "|", "ə", "ɪ", "θ", "tʃ", "s", "t", "k", "æ"
 CHAR_VOCAB = ["<pad>", "<unk>", "|", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ'"]
 
 
-def build_tiny_ctc(folder: Path, vocab: list[str] = IPA_VOCAB, seed: int = 0) -> Path:
-    """Save a 1-layer, hidden-size-16 Wav2Vec2ForCTC with its processor to ``folder``."""
+def build_tiny_ctc(
+    folder: Path, vocab: list[str] = IPA_VOCAB, seed: int = 0, base_sized: bool = False
+) -> Path:
+    """Save a 1-layer, hidden-size-16 Wav2Vec2ForCTC with its processor to ``folder``.
+
+    ``base_sized`` gives wav2vec2-base dimensions (95 M parameters, random weights)
+    instead, for benchmarks that need realistic load times.
+    """
     import torch
     from transformers import (
         Wav2Vec2Config,
@@ -31,10 +37,13 @@ def build_tiny_ctc(folder: Path, vocab: list[str] = IPA_VOCAB, seed: int = 0) ->
     )
     Wav2Vec2Processor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(folder)
     torch.manual_seed(seed)
+    tiny = dict(
+        hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+        conv_dim=(8, 8), conv_stride=(5, 4), conv_kernel=(10, 8), num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=2,
+    )
     config = Wav2Vec2Config(
-        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=32, conv_dim=(8, 8), conv_stride=(5, 4), conv_kernel=(10, 8),
-        num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2, pad_token_id=0,
+        vocab_size=len(vocab), pad_token_id=0, **({} if base_sized else tiny)
     )
     Wav2Vec2ForCTC(config).save_pretrained(folder)
     return folder
