@@ -34,10 +34,23 @@ def word_title(word: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+INSERTED_STYLE = "color:#7f7f7f;font-style:italic;margin-right:6px;font-size:1.0rem"
+
+
+def _span(style: str, title: str, body: str) -> str:
+    """One word: ``title`` doubles as tooltip and screen-reader label."""
+    title = html.escape(title, quote=True)
+    return f'<span style="{style}" title="{title}" aria-label="{title}">{body}</span>'
+
+
 def words_html(words: list[dict[str, Any]]) -> str:
     """The sentence as coloured spans (score colour + symbol + hover/aria text)."""
     spans = []
     for word in words:
+        if word.get("error") == "insertion":
+            label = inserted_label(word)
+            spans.append(_span(INSERTED_STYLE, f"extra sound {label}", html.escape(label)))
+            continue
         _, colour, symbol = score_band(word.get("score"))
         style = (
             f"border-bottom:3px solid {colour};color:{colour};font-weight:600;"
@@ -45,14 +58,8 @@ def words_html(words: list[dict[str, Any]]) -> str:
         )
         if word.get("error") == "omission":
             style += ";text-decoration:line-through"
-        if word.get("error") == "insertion":
-            style += ";font-style:italic"
-        title = html.escape(word_title(word), quote=True)
-        text = html.escape(str(word.get("text", "")))
-        spans.append(
-            f'<span style="{style}" title="{title}" aria-label="{title}">'
-            f"{text}<sup>{symbol}</sup></span>"
-        )
+        body = f"{html.escape(str(word.get('text', '')))}<sup>{symbol}</sup>"
+        spans.append(_span(style, word_title(word), body))
     return '<div style="line-height:2.4">' + " ".join(spans) + "</div>"
 
 
@@ -76,6 +83,27 @@ def phone_rows(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+MAX_TIPS = 8
+_KIND_ORDER = {"substitution": 0, "final_consonant_deletion": 1, "deletion": 2}
+
+
+def select_tips(tips: list[dict[str, Any]], limit: int = MAX_TIPS) -> list[dict[str, Any]]:
+    """Distinct tips, sound swaps and missing sounds before extra sounds, at most ``limit``.
+
+    A noisy take can yield dozens of near-identical "extra sound" tips; a learner acts
+    on a handful, so repeats are dropped and the most telling ones come first.
+    """
+    seen: set[tuple] = set()
+    unique = []
+    for tip in tips:
+        key = (tip.get("word"), tip.get("kind"), tip.get("expected"), tip.get("heard"))
+        if key not in seen:
+            seen.add(key)
+            unique.append(tip)
+    unique.sort(key=lambda t: _KIND_ORDER.get(str(t.get("kind")), 3))  # stable: keeps order
+    return unique[:limit]
+
+
 def tip_lines(tips: list[dict[str, Any]]) -> list[str]:
     """Markdown lines: expected vs heard sound, how to say it, a minimal pair to practise."""
     lines = []
@@ -89,8 +117,15 @@ def tip_lines(tips: list[dict[str, Any]]) -> list[str]:
             sound = f"extra /{heard}/"
         else:
             sound = str(tip.get("kind", "")).replace("_", " ")
-        line = f"**{tip.get('word', '')}** — {sound}. {tip.get('tip', '')}"
+        word = tip.get("word") or "between words"
+        line = f"**{word}** — {sound}. {tip.get('tip', '')}"
         if tip.get("minimal_pair"):
             line += f" *Practise:* {tip['minimal_pair']}"
         lines.append(line)
     return lines
+
+
+def inserted_label(word: dict[str, Any], limit: int = 12) -> str:
+    """Short label of an inserted (extra) stretch: the sounds heard, cut to ``limit``."""
+    heard = "".join(p.get("heard") or "" for p in word.get("phones") or [])
+    return "+" + (heard if len(heard) <= limit else heard[: limit - 1] + "…")

@@ -20,7 +20,7 @@ from accent_coach.sentences import LEVELS, SOUNDS, filter_sentences
 log = logging.getLogger(__name__)
 
 ANY = "any"
-ACCENTS = {"us": "🇺🇸 US", "uk": "🇬🇧 UK"}
+ACCENTS = {"us": "American (US)", "uk": "British (UK)"}
 SOURCES = {"library": "Sentence library", "custom": "My own text"}
 TAKES = {"record": "🎙️ Record", "upload": "📁 Upload a file"}
 DEFAULTS: dict[str, Any] = {
@@ -131,7 +131,8 @@ def _show_reference(text: str, accent: str) -> None:
     voice = ""
     for col, speed in zip(cols, ("normal", "slow"), strict=True):
         try:
-            ref = _reference(text, accent, speed)
+            with st.spinner(f"Preparing the {speed} reference…"):
+                ref = _reference(text, accent, speed)
         except Exception as exc:  # noqa: BLE001 - a missing voice must not break practice
             col.warning(f"No reference audio: {exc}")
             continue
@@ -193,10 +194,14 @@ def _load_model(name: str) -> Any:
 
 def model_problem() -> str | None:
     """Why no scores can be given right now (embedded model missing), else None."""
-    from accent_coach.model_manager import EMBEDDED, embedded_installed
+    from accent_coach.model_manager import EMBEDDED, ModelLoadError, embedded_installed
     from ui.models import app_manager
 
-    if app_manager().selected_name == EMBEDDED and not embedded_installed():
+    try:
+        selected = app_manager().selected_name
+    except (ModelLoadError, ValueError) as exc:  # bad settings: say which
+        return str(exc)
+    if selected == EMBEDDED and not embedded_installed():
         return (
             "The embedded pronunciation model is not installed in this copy of Accent Coach, "
             "so recordings can't be scored yet. You can still listen and record; choose "
@@ -280,7 +285,7 @@ def _show_words(result: dict[str, Any]) -> None:
     st.markdown(views.words_html(words), unsafe_allow_html=True)
     st.caption(
         "✓ good (80+) · ~ fair (60–79) · ✗ needs work · struck through = missing · "
-        "italic = extra sound"
+        "+sounds in grey = extra sounds heard"
     )
     tips = result.get("tips") or []
     for word in words:
@@ -296,7 +301,8 @@ def _show_words(result: dict[str, Any]) -> None:
             rows = views.phone_rows([word])
             if rows:
                 st.dataframe(rows, hide_index=True, width="stretch")
-            for line in views.tip_lines([t for t in tips if t.get("word") == word.get("text")]):
+            mine = [t for t in tips if t.get("word") == word.get("text")]
+            for line in views.tip_lines(views.select_tips(mine)):
                 st.markdown(line)
 
 
@@ -339,11 +345,13 @@ def _show_results(saved: dict[str, Any]) -> None:
     )
     st.markdown("**Expected vs. heard sounds**")
     st.dataframe(views.phone_rows(result.get("words") or []), hide_index=True, width="stretch")
-    lines = views.tip_lines(result.get("tips") or [])
-    if lines:
+    tips = result.get("tips") or []
+    chosen = views.select_tips(tips)
+    if chosen:
         st.markdown("**Tips**")
-        for line in lines:
-            st.markdown("- " + line)
+        st.markdown("\n".join("- " + line for line in views.tip_lines(chosen)))
+        if len(tips) > len(chosen):
+            st.caption(f"{len(tips) - len(chosen)} more (repeated or minor) in the word details.")
     _show_plots(analysis, saved["text"], saved["accent"])
 
 

@@ -174,3 +174,30 @@ def test_pitch_alignment_matches_a_slower_reading() -> None:
     assert np.corrcoef(warped[both], learner.semitones[both])[0, 1] > 0.5
     fig = plots.pitch_figure(learner, ref, _result()["words"])
     assert [t.name for t in fig.data] == ["reference", "you"]
+
+
+def test_tips_are_deduplicated_ordered_and_capped() -> None:
+    extra = {
+        "word": "Think",
+        "kind": "insertion",
+        "expected": None,
+        "heard": "ŋ",
+        "tip": "Leave it out.",
+        "minimal_pair": None,
+    }
+    swap = _result()["tips"][0]
+    tips = [extra, dict(extra), {**extra, "heard": "z"}, swap] + [
+        {**extra, "heard": f"x{i}"} for i in range(20)
+    ]
+    chosen = views.select_tips(tips)
+    assert chosen[0] is swap  # a sound swap outranks extra sounds
+    assert len(chosen) == views.MAX_TIPS
+    assert len({(t["kind"], t["heard"]) for t in chosen}) == len(chosen)
+
+
+def test_inserted_words_show_the_extra_sounds() -> None:
+    inserted = _result()["words"][3]
+    assert views.inserted_label(inserted) == "+ə"
+    long = {"error": "insertion", "phones": [{"heard": "θk"}] * 10}
+    assert views.inserted_label(long) == "+θkθkθkθkθkθ…"
+    assert "+ə" in views.words_html([inserted])
