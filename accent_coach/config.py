@@ -34,10 +34,14 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
     ("ACCENT_COACH_DEVICE", "auto",
      "`auto` (CUDA, then MPS, then CPU), `cpu`, `cuda`, `cuda:N`, `mps`."),
     ("ACCENT_COACH_DTYPE", "float32", "Model weights dtype: `float32`, `float16`, `bfloat16`."),
-    ("ACCENT_COACH_DATA_DIR", "~/.accent_coach", "Where attempts and progress are stored."),
-    ("ACCENT_COACH_MAX_MODELS", "1", "How many recognizers stay in memory at once."),
-    ("ACCENT_COACH_LLM_URL", "(unset)", "OpenAI-compatible endpoint for the conversation tutor."),
-    ("ACCENT_COACH_LLM_MODEL", "(unset)", "Model name to request from that endpoint."),
+    ("ACCENT_COACH_DATA_DIR", "~/.accent_coach",
+     "Where attempts, cached results and reference audio are stored."),
+    ("ACCENT_COACH_MAX_MODELS", "1",
+     "How many recognizers stay in memory at once (switching back to a kept one is instant)."),
+    ("ACCENT_COACH_LLM_URL", "(unset)",
+     "OpenAI-compatible endpoint for the conversation tutor (not used yet)."),
+    ("ACCENT_COACH_LLM_MODEL", "(unset)",
+     "Model name to request from that endpoint (not used yet)."),
 )
 
 
