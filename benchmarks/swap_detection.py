@@ -16,6 +16,8 @@ import random
 import sys
 import time
 
+import numpy as np
+
 from benchmarks.devdata import available, corpus_words, held_out
 
 
@@ -35,7 +37,20 @@ def _swap(words: list[str], vocab: list[str], rng: random.Random) -> tuple[list[
     return new, pos
 
 
-def evaluate(limit: int | None, speakers: str, seed: int = 0) -> dict:
+def _sweep(swapped: list[float], others: list[float], true: list[float]) -> list[dict]:
+    """Detection / false flags if words were flagged by score < T alone, for a range of T."""
+    rows = []
+    for t in range(30, 85, 5):
+        rows.append({
+            "threshold": t,
+            "detection": round(float(np.mean(np.asarray(swapped) < t)), 3),
+            "false_flags_swapped_text": round(float(np.mean(np.asarray(others) < t)), 3),
+            "false_flags_true_text": round(float(np.mean(np.asarray(true) < t)), 3),
+        })
+    return rows
+
+
+def evaluate(limit: int | None, speakers: str, seed: int = 0, sweep: bool = False) -> dict:
     import torch
 
     from accent_coach.assess import assess
@@ -55,6 +70,7 @@ def evaluate(limit: int | None, speakers: str, seed: int = 0) -> dict:
     loaded = get_manager().load_model(None)
     stats = {"utterances": 0, "swapped_flagged": 0, "true_words": 0, "true_flagged": 0,
              "other_words": 0, "other_flagged": 0}
+    scores: dict[str, list[float]] = {"swapped": [], "others": [], "true": []}
     t0 = time.time()
     for u in utts:
         clip = load_audio(u.audio)
@@ -75,7 +91,11 @@ def evaluate(limit: int | None, speakers: str, seed: int = 0) -> dict:
         others = [w for i, w in enumerate(fw) if i != pos]
         stats["other_words"] += len(others)
         stats["other_flagged"] += sum(w.error != "none" for w in others)
+        scores["swapped"].append(fw[pos].score or 0.0)
+        scores["others"] += [w.score or 0.0 for w in others]
+        scores["true"] += [w.score or 0.0 for w in tw]
     n = max(1, stats["utterances"])
+    extra = {"sweep": _sweep(**scores)} if sweep else {}
     return {
         **stats,
         "speakers": keep,
@@ -84,6 +104,7 @@ def evaluate(limit: int | None, speakers: str, seed: int = 0) -> dict:
         "false_flag_rate_swapped_text": round(
             stats["other_flagged"] / max(1, stats["other_words"]), 3),
         "seconds": round(time.time() - t0, 1),
+        **extra,
     }
 
 
@@ -93,11 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speakers", choices=["first", "second", "all"], default="second",
                     help="which half of the held-out speakers (first half tunes thresholds)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sweep", action="store_true", help="rates for word-score thresholds")
     args = ap.parse_args(argv)
     if not available():
         print("speechocean762-train not found (set ACCENT_COACH_DEV_DATA); skipped")
         return 0
-    print(json.dumps(evaluate(args.limit, args.speakers, args.seed), indent=2))
+    print(json.dumps(evaluate(args.limit, args.speakers, args.seed, args.sweep), indent=2))
     return 0
 
 
