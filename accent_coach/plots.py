@@ -21,8 +21,6 @@ BANDS = (
     (0.0, "poor", "#d73027", "✗"),
 )
 MISSING_COLOUR = "#7f7f7f"
-PITCH_HOP = 160  # 10 ms at 16 kHz
-FMIN, FMAX = 65.0, 450.0
 MAX_WAVE_POINTS = 4000
 
 
@@ -66,12 +64,15 @@ def waveform_figure(
         if start is None or end is None or end <= start:
             continue  # omitted words have no span in the audio
         _, colour, symbol = score_band(word.get("score"))
+        label = f"{word.get('text', '')} {symbol}"
+        if word.get("error") == "insertion":
+            colour, label = MISSING_COLOUR, "+"  # extra sounds: marked, not graded
         fig.add_vrect(x0=start, x1=end, fillcolor=colour, opacity=0.18, line_width=0)
         fig.add_annotation(
             x=(start + end) / 2,
             y=1.0,
             yref="paper",
-            text=f"{word.get('text', '')} {symbol}",
+            text=label,
             showarrow=False,
             font={"color": colour, "size": 12},
             yanchor="bottom",
@@ -96,25 +97,12 @@ class PitchTrack:
 
 
 def pitch_track(samples: np.ndarray, sr: int) -> PitchTrack:
-    """F0 by YIN at 10 ms, voiced where loud enough and in the speech range."""
-    import librosa
+    """The engine's prosody contours (pYIN), so the plot shows what the score compared."""
+    from accent_coach import prosody
 
-    wav = np.asarray(samples, dtype=np.float32)
-    if sr != 16_000:
-        wav = librosa.resample(wav, orig_sr=sr, target_sr=16_000)
-    if len(wav) < 2048:
-        wav = np.pad(wav, (0, 2048 - len(wav)))
-    f0 = librosa.yin(wav, fmin=FMIN, fmax=FMAX, sr=16_000, frame_length=1024, hop_length=PITCH_HOP)
-    rms = librosa.feature.rms(y=wav, frame_length=1024, hop_length=PITCH_HOP)[0]
-    n = min(len(f0), len(rms))
-    f0, db = f0[:n], 20 * np.log10(rms[:n] + 1e-5)
-    voiced = (db > db.max() - 30) & (f0 > FMIN * 1.05) & (f0 < FMAX * 0.95)
-    semis = np.full(n, np.nan)
-    if voiced.sum() > 2:
-        st = 12 * np.log2(f0[voiced] / 100.0)
-        semis[voiced] = st - np.median(st)
-    energy = (db - db.mean()) / (db.std() + 1e-6)
-    return PitchTrack(np.arange(n) * PITCH_HOP / 16_000, semis, energy)
+    contour = prosody.contours(np.asarray(samples, dtype=np.float32), sr)
+    times = np.arange(len(contour)) * prosody.HOP / prosody.SR
+    return PitchTrack(times, contour[:, 0], contour[:, 1])
 
 
 def align_reference(learner: PitchTrack, reference: PitchTrack) -> np.ndarray:
@@ -163,7 +151,7 @@ def pitch_figure(
         )
     )
     for word in words:
-        if word.get("start") is not None and word.get("end") is not None:
+        if word.get("text") and word.get("start") is not None:
             fig.add_vline(x=word["start"], line={"color": "#dddddd", "width": 1})
             fig.add_annotation(
                 x=word["start"],

@@ -290,11 +290,7 @@ def _show_words(result: dict[str, Any]) -> None:
     tips = result.get("tips") or []
     for word in words:
         if word.get("error") == "insertion":
-            label = (
-                "extra sound /"
-                + "".join(p.get("heard") or "" for p in word.get("phones", []))
-                + "/"
-            )
+            label = "extra sounds heard: " + views.inserted_label(word, limit=40)
         else:
             label = views.word_title(word)
         with st.expander(label, expanded=False):
@@ -306,20 +302,33 @@ def _show_words(result: dict[str, Any]) -> None:
                 st.markdown(line)
 
 
-def _show_plots(analysis: Analysis, text: str, accent: str) -> None:
+def _pitch_tracks(saved: dict[str, Any]) -> tuple[Any, Any]:
+    """Learner and reference pitch, computed once per analysis (pYIN takes ~0.5 s)."""
+    if "tracks" not in saved:
+        analysis: Analysis = saved["analysis"]
+        learner = plots.pitch_track(analysis.samples, analysis.sample_rate)
+        try:
+            ref = _reference(saved["text"], saved["accent"], "normal")
+            reference = plots.pitch_track(ref.samples, ref.sample_rate)
+        except Exception:  # noqa: BLE001 - the plot still shows the learner's own pitch
+            reference = None
+        saved["tracks"] = (learner, reference)
+    return saved["tracks"]
+
+
+def _show_plots(saved: dict[str, Any]) -> None:
+    analysis: Analysis = saved["analysis"]
     words = analysis.result.get("words") or []
-    learner = plots.pitch_track(analysis.samples, analysis.sample_rate)
-    try:
-        ref = _reference(text, accent, "normal")
-        reference = plots.pitch_track(ref.samples, ref.sample_rate)
-    except Exception:  # noqa: BLE001 - the plot still shows the learner's own pitch
-        reference = None
+    learner, reference = _pitch_tracks(saved)
     st.markdown("**Intonation: you vs. the reference voice**")
     st.plotly_chart(plots.pitch_figure(learner, reference, words), width="stretch")
+    st.caption(
+        "Pitch in semitones around each speaker's own median, so voices of any range "
+        "compare; the reference is time-aligned to your recording."
+    )
     st.markdown("**Your recording**")
     st.plotly_chart(
-        plots.waveform_figure(analysis.samples, analysis.sample_rate, words),
-        width="stretch",
+        plots.waveform_figure(analysis.samples, analysis.sample_rate, words), width="stretch"
     )
 
 
@@ -352,7 +361,7 @@ def _show_results(saved: dict[str, Any]) -> None:
         st.markdown("\n".join("- " + line for line in views.tip_lines(chosen)))
         if len(tips) > len(chosen):
             st.caption(f"{len(tips) - len(chosen)} more (repeated or minor) in the word details.")
-    _show_plots(analysis, saved["text"], saved["accent"])
+    _show_plots(saved)
 
 
 def main() -> None:
