@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -289,3 +290,42 @@ def test_get_manager_is_process_wide(fresh_manager, monkeypatch, tiny_models):
     monkeypatch.setenv("ACCENT_COACH_MODEL", str(tiny_models["ipa_a"]))
     assert fresh_manager.get_manager() is fresh_manager.get_manager()
     assert fresh_manager.get_manager().selected_name == str(tiny_models["ipa_a"])
+
+
+def test_embedded_architecture_loads_through_the_same_auto_classes(
+    monkeypatch, tmp_path, load_counts
+):
+    """A tiny model of our own Whisper-CTC type, saved the way training exports it."""
+    whisper_ctc = pytest.importorskip("accent_coach.whisper_ctc")
+    from transformers import Wav2Vec2PhonemeCTCTokenizer, Wav2Vec2Processor
+
+    folder = tmp_path / "whisper-tiny-ipa-ctc"
+    vocab = ["<pad>", "<unk>", "ə", "ɪ", "θ", "s", "t", "k", "æ", "ð", "tʃ"]
+    (tmp_path / "vocab.json").write_text(
+        json.dumps({p: i for i, p in enumerate(vocab)}, ensure_ascii=False), encoding="utf-8"
+    )
+    tokenizer = Wav2Vec2PhonemeCTCTokenizer(
+        str(tmp_path / "vocab.json"), pad_token="<pad>", unk_token="<unk>", bos_token=None,
+        eos_token=None, word_delimiter_token=None, do_phonemize=False,
+    )
+    config = whisper_ctc.WhisperCTCConfig(
+        vocab_size=len(vocab), d_model=16, encoder_layers=1, encoder_attention_heads=2,
+        encoder_ffn_dim=32, head_layers=1, head_attention_heads=2, head_ffn_dim=32,
+    )
+    whisper_ctc.WhisperCTCForCTC(config).half().save_pretrained(folder)
+    Wav2Vec2Processor(
+        feature_extractor=whisper_ctc.WhisperCTCFeatureExtractor(), tokenizer=tokenizer
+    ).save_pretrained(folder)
+    monkeypatch.setattr(mm, "EMBEDDED_MODEL_DIR", folder)
+    assert mm.embedded_installed()
+
+    loaded = manager().load_model()  # the configured default: embedded
+    assert (loaded.name, loaded.source, loaded.output_kind) == ("embedded", "embedded", "ipa")
+    assert loaded.dtype == torch.float32 and next(loaded.model.parameters()).dtype == torch.float32
+    assert loaded.vocab == vocab and loaded.blank_id == 0
+    assert (load_counts["from_pretrained"], load_counts["to"]) == (1, 1)
+    inputs = loaded.processor(torch.zeros(16000).numpy(), sampling_rate=16000,
+                              return_tensors="pt")
+    with torch.no_grad():
+        logits = loaded.model(inputs.input_features.to(loaded.device, loaded.dtype)).logits
+    assert logits.shape[-1] == len(vocab)
