@@ -1,0 +1,79 @@
+"""Greedy PER of a shipped model folder on the dev speakers, from raw audio.
+
+Runs the model exactly as the app does (AutoProcessor + AutoModelForCTC, one clip at
+a time), prints PER, the top confusions and per-phone recall.
+
+    python -m training.evaluate --model accent_coach/models/whisper-tiny-ipa-ctc
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCTC, AutoProcessor
+
+import accent_coach.whisper_ctc  # noqa: F401  (registers the architecture)
+from training import data
+from training.metrics import align
+
+
+def greedy_tokens(logits: torch.Tensor, vocab: list[str], blank: int) -> list[str]:
+    out, prev = [], -1
+    for i in logits.argmax(-1).tolist():
+        if i != prev and i != blank:
+            out.append(vocab[i])
+        prev = i
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--model", default="accent_coach/models/whisper-tiny-ipa-ctc")
+    ap.add_argument("--data", type=Path, default=Path("../shared/data/speechocean762-train"))
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    processor = AutoProcessor.from_pretrained(args.model)
+    model = AutoModelForCTC.from_pretrained(args.model).eval()
+    vocab = processor.tokenizer.convert_ids_to_tokens(list(range(model.config.vocab_size)))
+    blank = processor.tokenizer.pad_token_id
+    _, dev = data.split(data.read_corpus(args.data))
+    dev = dev[: args.limit] if args.limit else dev
+    pairs: Counter = Counter()
+    ref_count: Counter = Counter()
+    errors = total = 0
+    audio_s = compute_s = 0.0
+    for u in dev:
+        audio = data.load(u.audio)
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            logits = model(**processor(audio, sampling_rate=data.SR, return_tensors="pt")).logits[0]
+        compute_s += time.perf_counter() - t0
+        audio_s += len(audio) / data.SR
+        ref, hyp = u.phones(), greedy_tokens(logits, vocab, blank)
+        for r, h in align(ref, hyp):
+            pairs[(r, h)] += 1
+            errors += r != h
+            if r is not None:
+                ref_count[r] += 1
+        total += len(ref)
+    speakers = len({u.speaker for u in dev})
+    print(f"dev: {len(dev)} utterances, {speakers} held-out speakers, {total} phones")
+    print(f"greedy PER: {100 * errors / total:.2f}%")
+    print(f"real-time factor ({args.threads} thread): {compute_s / audio_s:.4f}")
+    print("\ntop-15 confusions (expected → heard, '∅' = nothing):")
+    conf = [(k, n) for k, n in pairs.items() if k[0] != k[1]]
+    for (r, h), n in sorted(conf, key=lambda kv: -kv[1])[:15]:
+        print(f"  {r or '∅':>4} → {h or '∅':<4} {n}")
+    print("\nper-phone recall (correct / expected):")
+    for p in sorted(ref_count, key=lambda p: -ref_count[p]):
+        print(f"  {p:>4} {pairs[(p, p)] / ref_count[p]:6.1%}  (n={ref_count[p]})")
+
+
+if __name__ == "__main__":
+    main()

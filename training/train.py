@@ -1,0 +1,255 @@
+"""Train the top Whisper encoder layers and the CTC head on stored lower-layer states.
+
+    python -m training.train --features work_data --run runs/tiny --minutes 45
+
+Resumes from ``RUN/last.pt`` when it exists; the best dev-PER checkpoint is kept as
+``RUN/best.pt``; ``python -m training.export`` turns it into the shipped model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from accent_coach.whisper_ctc import WhisperCTCConfig, WhisperCTCForCTC
+from training.metrics import edit_distance
+from training.whisper_weights import encoder_state_dict, packaged_tiny_en, read_ct2
+
+SPECIALS = ["<pad>", "<unk>"]
+TRAIN_SETS = ("clean", "speed", "noisy", "synth")
+
+
+def load_sets(root: Path, names) -> dict[str, dict]:
+    return {
+        n: torch.load(root / f"{n}.pt", weights_only=False)
+        for n in names
+        if (root / f"{n}.pt").exists()
+    }
+
+
+def build_vocab(sets: dict[str, dict]) -> list[str]:
+    tokens = {p for s in sets.values() for lab in s["labels"] for p in lab}
+    return SPECIALS + sorted(tokens)
+
+
+def encode_labels(labels: list[str], vocab: dict[str, int]) -> list[int]:
+    return [vocab.get(p, 1) for p in labels]
+
+
+def new_model(vocab: list[str], upto: int) -> WhisperCTCForCTC:
+    model = WhisperCTCForCTC(WhisperCTCConfig(vocab_size=len(vocab)))
+    model.load_state_dict(encoder_state_dict(read_ct2(packaged_tiny_en())), strict=False)
+    for p in list(model.stem.parameters()) + list(model.layers[:upto].parameters()):
+        p.requires_grad = False
+    return model
+
+
+def epoch_items(sets, rng: random.Random, synth_share: float) -> list[tuple]:
+    """One variant (clean/speed/noisy) of each real clip, plus a share of synthetic clips."""
+    real = [n for n in ("clean", "speed", "noisy") if n in sets]
+    items = []
+    for i in range(len(sets["clean"]["ids"])):
+        name = rng.choice(real)
+        items.append((name, i))
+    if "synth" in sets:
+        n = len(sets["synth"]["ids"])
+        items += [("synth", i) for i in rng.sample(range(n), int(n * synth_share))]
+    return items
+
+
+def batches(items, sets, max_frames: int, rng: random.Random) -> list[list[tuple]]:
+    """Length-bucketed batches of at most ``max_frames`` padded frames."""
+    items = sorted(items, key=lambda it: sets[it[0]]["states"][it[1]].shape[1] + rng.random())
+    out, cur, longest = [], [], 0
+    for it in items:
+        t = sets[it[0]]["states"][it[1]].shape[1]
+        if cur and max(longest, t) * (len(cur) + 1) > max_frames:
+            out.append(cur)
+            cur, longest = [], 0
+        cur.append(it)
+        longest = max(longest, t)
+    if cur:
+        out.append(cur)
+    rng.shuffle(out)
+    return out
+
+
+def collate(batch, sets, vocab, augment: bool, rng: np.random.Generator):
+    states = [sets[n]["states"][i].float() for n, i in batch]
+    labels = [encode_labels(sets[n]["labels"][i], vocab) for n, i in batch]
+    t_max = max(s.shape[1] for s in states)
+    k, _, d = states[0].shape
+    x = torch.zeros(k, len(batch), t_max, d)
+    pad = torch.zeros(len(batch), t_max, dtype=torch.bool)
+    for b, s in enumerate(states):
+        t = s.shape[1]
+        x[:, b, :t] = s
+        pad[b, :t] = True
+        if augment:  # light SpecAugment on the states: short time masks, channel masks
+            for _ in range(t // 60):
+                w = int(rng.integers(1, 4))
+                s0 = int(rng.integers(0, max(1, t - w)))
+                x[:, b, s0 : s0 + w] = 0
+    if augment:
+        x = x * (torch.rand(1, len(batch), 1, d) > 0.1).float() / 0.9
+    lab = torch.full((len(batch), max(len(lb) for lb in labels)), -100, dtype=torch.long)
+    for b, lb in enumerate(labels):
+        lab[b, : len(lb)] = torch.tensor(lb)
+    return list(x), pad, lab
+
+
+def logits_of(model, states, pad):
+    states = model.continue_encoding(states, pad)
+    return model.head_logits(states, pad)
+
+
+def ctc_loss(model, logits, pad, labels):
+    frames = pad.sum(-1)
+    mask = labels >= 0
+    lp = torch.log_softmax(logits, -1).transpose(0, 1)
+    return torch.nn.functional.ctc_loss(
+        lp, labels.masked_select(mask), frames, mask.sum(-1), blank=0, zero_infinity=True
+    )
+
+
+def greedy(ids: list[int]) -> list[int]:
+    out, prev = [], -1
+    for i in ids:
+        if i != prev and i != 0:
+            out.append(i)
+        prev = i
+    return out
+
+
+@torch.no_grad()
+def evaluate(model, dev, vocab) -> float:
+    model.eval()
+    errors = total = 0
+    for s, lab in zip(dev["states"], dev["labels"]):
+        states = [x[None].float() for x in s]
+        logits = logits_of(model, states, None)[0]
+        hyp = greedy(logits.argmax(-1).tolist())
+        ref = encode_labels(lab, vocab)
+        errors += edit_distance(ref, hyp)
+        total += len(ref)
+    model.train()
+    return errors / max(total, 1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--features", type=Path, default=Path("work_data"))
+    ap.add_argument("--run", type=Path, default=Path("runs/tiny"))
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--minutes", type=float, default=0, help="stop after this wall time")
+    ap.add_argument("--upto", type=int, default=2, help="frozen encoder layers (as extracted)")
+    ap.add_argument("--lr", type=float, default=1.5e-3)
+    ap.add_argument("--encoder-lr", type=float, default=2e-4)
+    ap.add_argument("--max-frames", type=int, default=6000)
+    ap.add_argument("--synth-share", type=float, default=0.5)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    args.run.mkdir(parents=True, exist_ok=True)
+    sets = load_sets(args.features, TRAIN_SETS)
+    dev = torch.load(args.features / "dev.pt", weights_only=False)
+    vocab_list = build_vocab({**sets, "dev": dev})
+    vocab = {p: i for i, p in enumerate(vocab_list)}
+    model = new_model(vocab_list, args.upto)
+    head = [
+        p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("layers")
+    ]
+    enc = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("layers")]
+    enc += list(model.layer_norm.parameters())
+    head = [p for p in head if all(p is not q for q in enc)]
+    opt = torch.optim.AdamW(
+        [{"params": head, "lr": args.lr}, {"params": enc, "lr": args.encoder_lr}],
+        weight_decay=0.01,
+    )
+    base_lrs = [g["lr"] for g in opt.param_groups]
+    rng = random.Random(args.seed)
+    steps_per_epoch = len(
+        batches(epoch_items(sets, rng, args.synth_share), sets, args.max_frames, rng)
+    )
+    total_steps, warmup = steps_per_epoch * args.epochs, min(400, steps_per_epoch)
+    state = {"epoch": 0, "step": 0, "best": 1.0, "log": []}
+    last = args.run / "last.pt"
+    if last.exists():
+        ck = torch.load(last, weights_only=False)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        state = ck["state"]
+        print(f"resumed at epoch {state['epoch']} step {state['step']}")
+    (args.run / "vocab.json").write_text(json.dumps(vocab_list, ensure_ascii=False))
+    t_start = time.time()
+    model.train()
+    for epoch in range(state["epoch"], args.epochs):
+        rng = random.Random(args.seed * 1000 + epoch)
+        nrng = np.random.default_rng(args.seed * 1000 + epoch)
+        t0, losses = time.time(), []
+        for batch in batches(epoch_items(sets, rng, args.synth_share), sets, args.max_frames, rng):
+            step = state["step"]
+            scale = (
+                min(1.0, (step + 1) / warmup)
+                * 0.5
+                * (1 + math.cos(math.pi * min(1.0, step / total_steps)))
+            )
+            for g, lr in zip(opt.param_groups, base_lrs):
+                g["lr"] = lr * max(scale, 0.02)
+            states, pad, labels = collate(batch, sets, vocab, True, nrng)
+            loss = ctc_loss(model, logits_of(model, states, pad), pad, labels)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            losses.append(loss.item())
+            state["step"] += 1
+            if state["step"] % 100 == 0:
+                print(
+                    f"epoch {epoch} step {state['step']} loss {np.mean(losses[-100:]):.3f} "
+                    f"{time.time() - t0:.0f}s",
+                    flush=True,
+                )
+        per = evaluate(model, dev, vocab)
+        state["epoch"] = epoch + 1
+        state["log"].append(
+            {
+                "epoch": epoch + 1,
+                "loss": float(np.mean(losses)),
+                "dev_per": per,
+                "seconds": time.time() - t0,
+            }
+        )
+        print(
+            f"== epoch {epoch + 1}: loss {np.mean(losses):.3f} dev PER {per:.4f} "
+            f"({time.time() - t0:.0f}s)",
+            flush=True,
+        )
+        ck = {
+            "model": model.state_dict(),
+            "opt": opt.state_dict(),
+            "state": state,
+            "vocab": vocab_list,
+            "args": vars(args),
+        }
+        if per < state["best"]:
+            state["best"] = per
+            torch.save(ck, args.run / "best.pt")
+        torch.save(ck, last)
+        (args.run / "log.json").write_text(json.dumps(state["log"], indent=1))
+        if args.minutes and time.time() - t_start > args.minutes * 60:
+            print("time budget reached")
+            break
+
+
+if __name__ == "__main__":
+    main()
