@@ -96,13 +96,40 @@ class PitchTrack:
     energy: np.ndarray  # z-normalised dB, used to align the two readings
 
 
-def pitch_track(samples: np.ndarray, sr: int) -> PitchTrack:
-    """The engine's prosody contours (pYIN), so the plot shows what the score compared."""
-    from accent_coach import prosody
+PITCH_SR = 16_000
+PITCH_HOP = 320  # 20 ms: smooth enough to read, cheap enough to redraw
+PITCH_RANGE = (60.0, 500.0)  # Hz: low male to high female/child voices
 
-    contour = prosody.contours(np.asarray(samples, dtype=np.float32), sr)
-    times = np.arange(len(contour)) * prosody.HOP / prosody.SR
-    return PitchTrack(times, contour[:, 0], contour[:, 1])
+
+def pitch_track(samples: np.ndarray, sr: int) -> PitchTrack:
+    """pYIN F0 in semitones around the speaker's median; energy for the alignment.
+
+    librosa's default pitch resolution keeps low voices (the ~90 Hz Piper voice)
+    voiced; coarser bins drop most of their frames.
+    """
+    import librosa
+
+    wav = np.asarray(samples, dtype=np.float32)
+    if sr != PITCH_SR:
+        wav = librosa.resample(wav, orig_sr=sr, target_sr=PITCH_SR)
+    wav = np.pad(wav, (0, max(0, 2048 - len(wav))))
+    f0, voiced, _ = librosa.pyin(
+        wav,
+        fmin=PITCH_RANGE[0],
+        fmax=PITCH_RANGE[1],
+        sr=PITCH_SR,
+        frame_length=1024,
+        hop_length=PITCH_HOP,
+    )
+    db = 20 * np.log10(
+        librosa.feature.rms(y=wav, frame_length=1024, hop_length=PITCH_HOP)[0] + 1e-5
+    )
+    n = min(len(f0), len(db))
+    semis = np.where(voiced[:n], 12 * np.log2(np.nan_to_num(f0[:n], nan=100.0) / 100.0), np.nan)
+    if np.isfinite(semis).any():
+        semis = semis - np.nanmedian(semis)
+    energy = (db[:n] - db[:n].mean()) / (db[:n].std() + 1e-6)
+    return PitchTrack(np.arange(n) * PITCH_HOP / PITCH_SR, semis, energy)
 
 
 def align_reference(learner: PitchTrack, reference: PitchTrack) -> np.ndarray:

@@ -206,3 +206,18 @@ def test_inserted_words_show_the_extra_sounds() -> None:
     long = {"error": "insertion", "phones": [{"heard": "θk"}] * 10}
     assert views.inserted_label(long) == "+θkθkθkθkθkθ…"
     assert "+ə" in views.words_html([inserted])
+
+
+def test_pitch_track_keeps_low_voices_voiced() -> None:
+    """The ~90 Hz Piper voice and a low espeak voice must still draw a contour."""
+    from accent_coach.reference import piper_available, piper_synthesize
+    from accent_coach.tts import synthesize
+
+    text = "How high can the horse jump over the hedge?"
+    voices = [synthesize(text, voice="us", pitch=5)]
+    if piper_available():
+        voices.append(piper_synthesize(text))
+    for samples, sr in voices:
+        track = plots.pitch_track(samples, sr)
+        assert np.isfinite(track.semitones).mean() > 0.25
+        assert abs(np.nanmedian(track.semitones)) < 1e-6  # centred on the median
