@@ -16,8 +16,8 @@ import plotly.graph_objects as go
 
 # (lower bound, name, colour, symbol): symbol + colour, so colour-blind learners see it too
 BANDS = (
-    (80.0, "good", "#1a9850", "✓"),
-    (60.0, "fair", "#d9a200", "~"),
+    (80.0, "good", "#17803d", "✓"),
+    (60.0, "fair", "#a86f00", "~"),
     (0.0, "poor", "#d73027", "✗"),
 )
 MISSING_COLOUR = "#7f7f7f"
