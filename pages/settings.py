@@ -13,6 +13,7 @@ from accent_coach.model_manager import (
     ModelLoadError,
     embedded_installed,
     hub_cached,
+    resolve_model,
 )
 from ui.models import app_manager, load_with_feedback
 
@@ -59,9 +60,25 @@ def render_status(box: DeltaGenerator, manager: ASRModelManager) -> None:
     )
 
 
-def choose_model() -> str | None:
+def selected_source(manager: ASRModelManager) -> tuple[str, str]:
+    """(picker source, name) of the model in use, so the picker opens on it."""
+    name = manager.selected_name
+    try:
+        spec = resolve_model(name)
+    except ModelLoadError:
+        return "embedded", EMBEDDED
+    if spec.source == "hub":
+        return ("known" if spec.name in KNOWN_MODELS else "hub"), spec.name
+    return spec.source, spec.name
+
+
+def choose_model(manager: ASRModelManager) -> str | None:
     """The model named by the source picker, or None while nothing is entered."""
-    source = st.radio("Source", list(SOURCES), format_func=SOURCES.get, key="settings_source")
+    current_source, current_name = selected_source(manager)
+    source = st.radio(
+        "Source", list(SOURCES), index=list(SOURCES).index(current_source),
+        format_func=SOURCES.get, key="settings_source",
+    )
     if source == "embedded":
         if embedded_installed():
             st.caption("The trained Whisper-tiny IPA recognizer that ships inside the package.")
@@ -69,9 +86,11 @@ def choose_model() -> str | None:
             st.warning("No trained model is installed yet, so the app shows no scores with it.")
         return EMBEDDED
     if source == "known":
+        known = list(KNOWN_MODELS)
         name = st.selectbox(
             "Model",
-            list(KNOWN_MODELS),
+            known,
+            index=known.index(current_name) if current_name in KNOWN_MODELS else 0,
             format_func=lambda n: n + (" (recommended)" if KNOWN_MODELS[n].recommended else ""),
             key="settings_known",
         )
@@ -83,7 +102,9 @@ def choose_model() -> str | None:
     label, hint = (
         ("Hugging Face id", "owner/model-name") if source == "hub" else ("Model folder", "/path")
     )
-    return st.text_input(label, placeholder=hint, key=f"settings_{source}").strip() or None
+    value = current_name if source == current_source else ""
+    entered = st.text_input(label, value=value, placeholder=hint, key=f"settings_{source}")
+    return entered.strip() or None
 
 
 st.title("Settings")
@@ -97,7 +118,7 @@ except ModelLoadError as exc:
 status_box = st.container()  # filled last, so it reflects this run's Load/Unload
 
 st.subheader("Switch model")
-choice = choose_model()
+choice = choose_model(manager)
 load_col, unload_col = st.columns(2)
 if load_col.button("Load", type="primary", disabled=choice is None, key="settings_load"):
     previous = manager.current
