@@ -514,7 +514,9 @@ class ASRModelManager:
 
     def is_loaded(self, name: str | None = None) -> bool:
         """Whether ``load_model(name)`` would return at once, without loading."""
-        current = self._current
+        return self._matches(self._current, name)
+
+    def _matches(self, current: LoadedModel | None, name: str | None) -> bool:
         if current is None:
             return False
         name = name or self.selected_name
@@ -533,8 +535,12 @@ class ASRModelManager:
         entered only around a real load (and ``current`` is already the new
         model when its block exits). On failure the previous model stays current.
         """
+        current = self._current  # fast path without the lock: a load elsewhere never blocks it
+        if self._matches(current, name):
+            assert current is not None
+            return current
         with self._lock:
-            if self.is_loaded(name):
+            if self.is_loaded(name):  # another thread may have loaded it meanwhile
                 assert self._current is not None
                 return self._current
             requested = name or self.selected_name

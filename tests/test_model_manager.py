@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -329,3 +331,29 @@ def test_embedded_architecture_loads_through_the_same_auto_classes(
     with torch.no_grad():
         logits = loaded.model(inputs.input_features.to(loaded.device, loaded.dtype)).logits
     assert logits.shape[-1] == len(vocab)
+
+
+def test_current_model_is_served_while_another_session_loads(tiny_models):
+    """The guard's fast path takes no lock, so one session's load never stalls the others."""
+    m = manager()
+    a, b = str(tiny_models["ipa_a"]), str(tiny_models["ipa_b"])
+    first = m.load_model(a)
+    entered, release = threading.Event(), threading.Event()
+
+    @contextlib.contextmanager
+    def slow_load(spec):
+        entered.set()
+        assert release.wait(30)
+        yield
+
+    loader = threading.Thread(target=lambda: m.load_model(b, on_load=slow_load))
+    loader.start()
+    try:
+        assert entered.wait(30)
+        start = time.perf_counter()
+        assert m.load_model(a) is first
+        assert time.perf_counter() - start < 0.5
+    finally:
+        release.set()
+        loader.join(30)
+    assert m.current.name == str(tiny_models["ipa_b"].resolve())
