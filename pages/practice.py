@@ -102,7 +102,7 @@ def _custom_text() -> str:
 
 
 def _choose_text() -> tuple[str, str]:
-    top = st.columns([3, 1])
+    top = st.columns([3, 2])
     top[0].radio(
         "Practise", list(SOURCES), format_func=SOURCES.get, horizontal=True, **_bind("source")
     )

@@ -198,3 +198,15 @@ def test_embedded_model_scores_a_real_recording(monkeypatch) -> None:
         "things",
     ]
     assert at.dataframe
+
+
+def test_typed_text_survives_a_page_switch(monkeypatch, tmp_path) -> None:
+    _use_model(monkeypatch, str(tmp_path / "none"))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT).run()
+    at.radio(key="_w.practice.source").set_value("custom").run()
+    at.text_area(key="_w.practice.custom").input("Three thin thieves.").run()
+    at.switch_page("pages/settings.py").run()
+    assert [t.value for t in at.title] == ["Settings"]
+    at.switch_page("pages/practice.py").run()
+    assert not at.exception, at.exception
+    assert at.text_area(key="_w.practice.custom").value == "Three thin thieves."
