@@ -38,10 +38,12 @@ DEFAULTS: dict[str, Any] = {
 
 
 def _state(name: str) -> Any:
+    """The learner's saved choice (or its default)."""
     return st.session_state.get(f"practice.{name}", DEFAULTS.get(name))
 
 
 def _set(name: str, value: Any) -> None:
+    """Save a choice where Streamlit won't clear it (not a widget key)."""
     st.session_state[f"practice.{name}"] = value
 
 
@@ -60,6 +62,7 @@ def _bind(name: str) -> dict[str, Any]:
 
 
 def _library_text() -> str:
+    """Level and sound filters, then a sentence from what is left."""
     cols = st.columns(2)
     cols[0].selectbox(
         "Level",
@@ -92,6 +95,7 @@ def _library_text() -> str:
 
 
 def _custom_text() -> str:
+    """Free text: learners practise what they actually need to say."""
     st.text_area(
         "Your text",
         placeholder="Type any English sentence you want to practise…",
@@ -102,6 +106,7 @@ def _custom_text() -> str:
 
 
 def _choose_text() -> tuple[str, str]:
+    """(text to practise, accent key) from the library or the learner's own text."""
     top = st.columns([3, 2])
     top[0].radio(
         "Practise", list(SOURCES), format_func=SOURCES.get, horizontal=True, **_bind("source")
@@ -119,13 +124,15 @@ def _choose_text() -> tuple[str, str]:
 # --- reference audio -----------------------------------------------------------------
 
 
-def _reference(text: str, accent: str, speed: str):
+def _reference(text: str, accent: str, speed: str) -> Any:
+    """The cached reference recording (imported late: piper loads only when needed)."""
     from accent_coach.reference import reference_audio
 
     return reference_audio(text, accent, speed)
 
 
 def _show_reference(text: str, accent: str) -> None:
+    """Normal and slow players, and which voice is speaking."""
     st.subheader("Listen")
     cols = st.columns(2)
     voice = ""
@@ -152,6 +159,7 @@ def _show_reference(text: str, accent: str) -> None:
 
 
 def _take() -> tuple[bytes | None, str]:
+    """(audio bytes, file name) from the microphone or an upload; (None, "") if neither."""
     st.subheader("Say it")
     st.radio(
         "Recording",
@@ -238,6 +246,7 @@ def run_analysis(audio: bytes, text: str, accent: str) -> Analysis:
 
 
 def _analyse_clicked(audio: bytes, text: str, accent: str) -> None:
+    """Run the analysis; any problem becomes a message, never a traceback."""
     from accent_coach.audio import AudioError
     from accent_coach.model_manager import ModelLoadError
     from accent_coach.phonemes import TextError
@@ -272,6 +281,7 @@ def _drill(result: dict[str, Any]) -> None:
 
 
 def _show_scores(result: dict[str, Any]) -> None:
+    """The five sentence scores, each with its band symbol."""
     scores = result.get("scores") or {}
     cols = st.columns(len(plots.SCORE_ORDER))
     for col, name in zip(cols, plots.SCORE_ORDER, strict=True):
@@ -281,6 +291,7 @@ def _show_scores(result: dict[str, Any]) -> None:
 
 
 def _show_words(result: dict[str, Any]) -> None:
+    """Coloured sentence, legend, and one expander of phones and tips per word."""
     words = result.get("words") or []
     st.markdown(views.words_html(words), unsafe_allow_html=True)
     st.caption(
@@ -317,6 +328,7 @@ def _pitch_tracks(saved: dict[str, Any]) -> tuple[Any, Any]:
 
 
 def _show_plots(saved: dict[str, Any]) -> None:
+    """Intonation against the reference, and the waveform with word spans."""
     analysis: Analysis = saved["analysis"]
     words = analysis.result.get("words") or []
     learner, reference = _pitch_tracks(saved)
@@ -333,6 +345,7 @@ def _show_plots(saved: dict[str, Any]) -> None:
 
 
 def _show_results(saved: dict[str, Any]) -> None:
+    """Everything about the last analysed take (kept until the next one)."""
     analysis: Analysis = saved["analysis"]
     result = analysis.result
     st.subheader("Results")
@@ -365,6 +378,7 @@ def _show_results(saved: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    """Text → listen → record → analyse → results."""
     st.title("Practice")
     text, accent = _choose_text()
     if not text:
