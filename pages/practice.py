@@ -363,8 +363,12 @@ def _show_results(saved: dict[str, Any]) -> None:
         disabled=drill_for(result) is None,
         help="Practise the words (or the sound) you found hardest",
     )
-    st.markdown("**Expected vs. heard sounds**")
-    st.dataframe(views.phone_rows(result.get("words") or []), hide_index=True, width="stretch")
+    rows = views.phone_rows(result.get("words") or [])
+    if rows:
+        st.markdown("**Expected vs. heard sounds**")
+        st.dataframe(rows, hide_index=True, width="stretch")
+    else:  # letter-output models: words are checked by spelling, no phones to show
+        st.caption("This model gives word-level results only, so there is no sound table.")
     tips = result.get("tips") or []
     chosen = views.select_tips(tips)
     if chosen:
