@@ -210,3 +210,14 @@ def test_typed_text_survives_a_page_switch(monkeypatch, tmp_path) -> None:
     at.switch_page("pages/practice.py").run()
     assert not at.exception, at.exception
     assert at.text_area(key="_w.practice.custom").value == "Three thin thieves."
+
+
+def test_letter_model_gets_labelled_word_level_results(monkeypatch, tmp_path) -> None:
+    from tiny_models import CHAR_VOCAB, build_tiny_ctc
+
+    _use_model(monkeypatch, str(build_tiny_ctc(tmp_path / "chars", vocab=CHAR_VOCAB)))
+    at = _upload_and_analyse(_custom_page(TEXT), "take.wav", _wav(TEXT), "audio/wav")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("word-level fallback" in w.value for w in at.warning)
+    assert any("word-level results only" in c.value for c in at.caption)
+    assert [m.label for m in at.metric][0] == "Accuracy"
