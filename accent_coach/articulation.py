@@ -103,3 +103,23 @@ def describe_difference(expected: str, heard: str) -> str:
             parts.append("too " + ("long" if lh else "short"))
         return ", ".join(parts) or "vowel quality"
     return "consonant/vowel confusion"
+
+
+# Accent and reduction variants: tokens that are the same phoneme in one of our two
+# target accents (or a weak form), so hearing one for the other is not an error.
+_VARIANT_GROUPS = [
+    {"ɑː", "ɒ", "ɔ"}, {"ɔ", "ɔː"}, {"oʊ", "əʊ"}, {"ɚ", "ə"}, {"ɜː", "ɝ", "ɚ"},
+    {"ɾ", "t"}, {"ɾ", "d"}, {"i", "iː"}, {"i", "ɪ"}, {"ᵻ", "ɪ"}, {"ᵻ", "ə"},
+    {"ɐ", "ə"}, {"ɐ", "ʌ"}, {"a", "æ"}, {"a", "aɪ"}, {"e", "ɛ"}, {"ɡ", "g"}, {"ɹ", "r"},
+]
+
+
+@functools.cache
+def variants(phone: str) -> frozenset[str]:
+    """Tokens accepted for ``phone`` besides itself (accent/weak-form variants)."""
+    out: set[str] = set()
+    for group in _VARIANT_GROUPS:
+        if phone in group:
+            out |= group
+    out.discard(phone)
+    return frozenset(out)

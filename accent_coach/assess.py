@@ -24,8 +24,8 @@ from .phonemes import RefWord, TextError, reference, to_inventory, to_ipa
 from .recognition import Posteriors, posteriors
 
 OMISSION_SHARE = 0.5  # a word is omitted when at least half its phones were deleted
-SEVERE_PHONE_BELOW = 20.0
-WORD_TAIL_SECONDS = 0.1  # a word's last phone lasts at most this long past its CTC spike  # one phone this bad marks its word mispronounced
+SEVERE_PHONE_BELOW = 20.0  # one phone this bad marks its word mispronounced
+WORD_TAIL_SECONDS = 0.1  # a word's last phone lasts at most this long past its CTC spike
 WORD_ERRORS = ("none", "mispronunciation", "omission", "insertion")
 PHONE_ERRORS = ("none", "substitution", "deletion", "insertion")
 
@@ -155,6 +155,16 @@ def _targets(refs: list[RefWord], post: Posteriors) -> tuple[list[_Target], list
     return targets, warnings
 
 
+def _accepted(post: Posteriors, ids: list[int]) -> dict[int, set[int]]:
+    """Per reference token id, the ids of its accent variants in this vocabulary."""
+    index = {to_ipa(tok, post.output_kind): i for i, tok in enumerate(post.vocab)}
+    out = {}
+    for i in set(ids):
+        ipa = to_ipa(post.vocab[i], post.output_kind)
+        out[i] = {index[v] for v in articulation.variants(ipa) if v in index and index[v] != i}
+    return out
+
+
 def _candidates(post: Posteriors) -> list[int]:
     """Token ids that are phones (no blank, no <special>, no word delimiter)."""
     out = []
@@ -176,7 +186,9 @@ def _assess_phones(
     targets, warnings = _targets(refs, post)
     ids = [t.token_id for t in targets]
     fa = forced_align(post.logp, ids, post.blank_id)
-    gops = scoring.phone_gops(post.logp, ids, fa, _candidates(post), post.blank_id)
+    gops = scoring.phone_gops(
+        post.logp, ids, fa, _candidates(post), post.blank_id, _accepted(post, ids)
+    )
     heard = greedy_decode(post.logp, post.blank_id)
     recognized = [to_ipa(post.vocab[tok], post.output_kind) for tok, _, _ in heard]
     words = _phone_words(refs, targets, fa, gops, post)
@@ -247,25 +259,32 @@ def _grade_word(w: WordResult) -> None:
         w.error = "none"
 
 
-def _add_insertions(words, targets, heard, recognized, post, fa) -> int:
-    """Sounds heard but not expected: epenthesis inside/after a word, or inserted words.
+INSERT_CONFIDENCE = 0.7  # an extra sound counts only if the recognizer was this sure
+EPENTHESIS_GAP = 0.15  # s: a vowel this close after a final consonant is epenthetic
 
-    Returns the number of hesitations (inserted runs between words) for fluency.
+
+def _add_insertions(words, targets, heard, recognized, post, fa) -> int:
+    """Sounds heard but not expected: inside a word, epenthesis, or extra words.
+
+    Between words, a single confident vowel right after a word-final consonant is
+    epenthesis (attached to that word); a run with a vowel, or two or more
+    consonants, is an inserted word / hesitation; one stray consonant is ignored
+    (co-articulation). Returns the number of hesitations for fluency.
     """
     pairs = _heard_vs_expected(targets, heard, recognized, fa)
+    conf = [float(np.exp(post.logp[s:e, tok].max())) for tok, s, e in heard]
     runs: list[tuple[int, list[int]]] = []  # (index of expected phone before, heard idx)
     last_i = -1
     for i, j in pairs:
         if i is not None:
             last_i = i
-        elif j is not None:
+        elif j is not None and conf[j] >= INSERT_CONFIDENCE:
             if runs and runs[-1][0] == last_i:
                 runs[-1][1].append(j)
             else:
                 runs.append((last_i, [j]))
     fs = post.frame_seconds
     hesitations = 0
-    extra_words: list[WordResult] = []
     for before, js in runs:
         phones = [
             PhoneResult(None, recognized[j], None, "insertion",
@@ -276,16 +295,25 @@ def _add_insertions(words, targets, heard, recognized, post, fa) -> int:
         inside = (
             0 <= before and after < len(targets) and targets[before].word == targets[after].word
         )
-        single_vowel = len(js) == 1 and articulation.is_vowel(recognized[js[0]])
-        if (inside or single_vowel) and before >= 0:
+        vowels = [articulation.is_vowel(recognized[j]) for j in js]
+        if inside:
             words[targets[before].word].phones.extend(phones)
-        else:
+        elif _epenthetic(before, js, vowels, targets, heard, fa, fs):
+            words[targets[before].word].phones.extend(phones)
+        elif any(vowels) or len(js) >= 2:
             hesitations += 1
-            extra_words.append(
+            words.append(
                 WordResult("", None, "insertion", phones[0].start, phones[-1].end, phones)
             )
-    words.extend(extra_words)
     return hesitations
+
+
+def _epenthetic(before, js, vowels, targets, heard, fa, fs) -> bool:
+    if before < 0 or len(js) != 1 or not vowels[0]:
+        return False
+    if not articulation.is_consonant(targets[before].ipa) or fa.spans[before] is None:
+        return False
+    return (heard[js[0]][1] - fa.spans[before].end) * fs <= EPENTHESIS_GAP
 
 
 BLOCK_TOKENS = 40  # NW runs per block of reference tokens, so long clips stay linear

@@ -84,9 +84,16 @@ def phone_gops(
     alignment: ForcedAlignment,
     candidates: list[int],
     blank: int,
+    accepted: dict[int, set[int]] | None = None,
 ) -> list[PhoneGOP]:
-    """Substitution/deletion-aware GOP of every reference token (see module doc)."""
+    """Substitution/deletion-aware GOP of every reference token (see module doc).
+
+    ``accepted`` maps a token to variant tokens that also count as correct (accent
+    variants such as ɒ for ɑː): the canonical side takes the best of them and they
+    are not competitors.
+    """
     out = []
+    accepted = accepted or {}
     cand = np.asarray(candidates, dtype=np.int64)
     n_frames = logp.shape[0]
     for i, tok in enumerate(targets):
@@ -100,11 +107,12 @@ def phone_gops(
         hi = next_span.end if next_span else min(n_frames, span.end + CONTEXT_FRAMES)
         left = [targets[i - 1]] if prev_span else []
         right = [targets[i + 1]] if next_span else []
-        out.append(_one_gop(logp[lo:hi], tok, left, right, cand, blank))
+        ok = accepted.get(tok, set())
+        out.append(_one_gop(logp[lo:hi], tok, left, right, cand, blank, ok))
     return out
 
 
-def _one_gop(seg, tok, left, right, cand, blank) -> PhoneGOP:
+def _one_gop(seg, tok, left, right, cand, blank, ok=frozenset()) -> PhoneGOP:
     width = len(left) + 1 + len(right)
     labels = np.full((len(cand) + 1, width), -1, dtype=np.int64)
     if left:
@@ -119,9 +127,11 @@ def _one_gop(seg, tok, left, right, cand, blank) -> PhoneGOP:
     canon = np.flatnonzero(cand == tok)
     if canon.size == 0:
         return PhoneGOP(-10.0, calibrate(-10.0), None)
-    own = ll[canon[0]]
-    others = ll.copy()
-    others[canon[0]] = NEG
+    same = np.zeros(len(ll), dtype=bool)
+    same[canon[0]] = True
+    same[:-1] |= np.isin(cand, list(ok))
+    own = ll[same].max()
+    others = np.where(same, NEG, ll)
     j = int(np.argmax(others))
     lpr = float(own - others[j])
     best = None if j == len(cand) else int(cand[j])
