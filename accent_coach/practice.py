@@ -121,7 +121,9 @@ def drill_for(result: dict[str, Any], level: str | None = None) -> Drill | None:
     words = weakest_words(result)
     phone = weakest_phone(result)
     if len(words) >= 2:
-        names = [str(w.get("text", "")).strip(".,!?;:") for w in words]
+        order = {id(w): i for i, w in enumerate(result.get("words") or [])}
+        in_sentence = sorted(words, key=lambda w: order[id(w)])  # reads like the sentence
+        names = [str(w.get("text", "")).strip(".,!?;:") for w in in_sentence]
         return Drill(" ".join(names), "your weakest words: " + ", ".join(names))
     if phone:
         current = " ".join(str(w.get("text", "")) for w in result.get("words") or [])

@@ -108,7 +108,7 @@ def test_weakest_words_and_phone() -> None:
 
 def test_drill_uses_weak_words_or_a_sentence_for_the_weak_sound() -> None:
     drill = drill_for(_result())
-    assert drill is not None and drill.text == "things Think three"
+    assert drill is not None and drill.text == "Think three things"
     single = _result()
     single["words"] = single["words"][:2]  # one weak word, weak sound θ
     drill = drill_for(single, level="beginner")
