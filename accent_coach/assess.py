@@ -24,7 +24,7 @@ from .phonemes import RefWord, TextError, reference, to_inventory, to_ipa
 from .recognition import Posteriors, posteriors
 
 OMISSION_SHARE = 0.5  # a word is omitted when at least half its phones were deleted
-SEVERE_PHONE_BELOW = 20.0  # one phone this bad marks its word mispronounced
+SEVERE_PHONE_BELOW = 10.0  # one phone this bad marks its word mispronounced
 WORD_TAIL_SECONDS = 0.1  # a word's last phone lasts at most this long past its CTC spike
 WORD_ERRORS = ("none", "mispronunciation", "omission", "insertion")
 PHONE_ERRORS = ("none", "substitution", "deletion", "insertion")
