@@ -186,13 +186,16 @@ def _assess_phones(
     targets, warnings = _targets(refs, post)
     ids = [t.token_id for t in targets]
     fa = forced_align(post.logp, ids, post.blank_id)
-    gops = scoring.phone_gops(
-        post.logp, ids, fa, _candidates(post), post.blank_id, _accepted(post, ids)
-    )
     heard = greedy_decode(post.logp, post.blank_id)
     recognized = [to_ipa(post.vocab[tok], post.output_kind) for tok, _, _ in heard]
-    words = _phone_words(refs, targets, fa, gops, post)
-    hesitations = _add_insertions(words, targets, heard, recognized, post, fa)
+    pairs = _heard_vs_expected(targets, heard, recognized, fa)
+    heard_at = heard_per_target(targets, recognized, pairs)
+    gops = scoring.phone_gops(
+        post.logp, ids, fa, _candidates(post), post.blank_id, _accepted(post, ids),
+        matches=[h == "" for h in heard_at],
+    )
+    words = _phone_words(refs, targets, fa, gops, post, heard_at)
+    hesitations = _add_insertions(words, targets, heard, recognized, post, fa, pairs)
     tips = _tips(words, refs)
     result = AssessmentResult(
         id=None, model="", text="", accent=accent, duration=round(clip.duration, 3),
@@ -210,7 +213,21 @@ def _assess_phones(
     return result
 
 
-def _phone_words(refs, targets, fa, gops, post) -> list[WordResult]:
+def heard_per_target(targets, recognized, pairs) -> list[str | None]:
+    """Per reference token: "" if free recognition heard it (or an accent variant),
+    the other IPA phone heard in its place, or None when nothing was heard there."""
+    out: list[str | None] = [None] * len(targets)
+    for i, j in pairs:
+        if i is None or j is None:
+            continue
+        got, want = recognized[j], targets[i].ipa
+        out[i] = "" if got == want or got in articulation.variants(want) else got
+    return out
+
+
+def _phone_words(refs, targets, fa, gops, post, heard_at) -> list[WordResult]:
+    """Per-word phone results. A phone is an error when its score < PHONE_ERROR_BELOW, or
+    when free recognition heard another sound in its place and GOP agrees (LPR < 0)."""
     words = [WordResult(r.text, None, "none", None, None, []) for r in refs]
     fs = post.frame_seconds
     for k, (t, g) in enumerate(zip(targets, gops)):
@@ -225,8 +242,11 @@ def _phone_words(refs, targets, fa, gops, post) -> list[WordResult]:
             else:  # CTC fires near a phone's onset: let the word's last phone ring on
                 tail = span.end + int(round(WORD_TAIL_SECONDS / fs))
                 end = min(tail, nxt.start if nxt is not None else len(post.logp)) * fs
-        if g.score >= scoring.PHONE_ERROR_BELOW:
+        other = heard_at[k]  # free recognition heard another sound here
+        if g.score >= scoring.PHONE_ERROR_BELOW and not (other and g.lpr < 0):
             error, heard = "none", t.ipa
+        elif other:  # both free recognition and GOP prefer another sound: report it
+            error, heard = "substitution", other
         elif g.best_alt is None:
             error, heard = "deletion", None
         else:
@@ -263,7 +283,7 @@ INSERT_CONFIDENCE = 0.7  # an extra sound counts only if the recognizer was this
 EPENTHESIS_GAP = 0.15  # s: a vowel this close after a final consonant is epenthetic
 
 
-def _add_insertions(words, targets, heard, recognized, post, fa) -> int:
+def _add_insertions(words, targets, heard, recognized, post, fa, pairs) -> int:
     """Sounds heard but not expected: inside a word, epenthesis, or extra words.
 
     Between words, a single confident vowel right after a word-final consonant is
@@ -271,7 +291,6 @@ def _add_insertions(words, targets, heard, recognized, post, fa) -> int:
     consonants, is an inserted word / hesitation; one stray consonant is ignored
     (co-articulation). Returns the number of hesitations for fluency.
     """
-    pairs = _heard_vs_expected(targets, heard, recognized, fa)
     conf = [float(np.exp(post.logp[s:e, tok].max())) for tok, s, e in heard]
     runs: list[tuple[int, list[int]]] = []  # (index of expected phone before, heard idx)
     last_i = -1
@@ -376,10 +395,13 @@ def _tips(words: list[WordResult], refs: list[RefWord]) -> list[feedback.Tip]:
 
 
 def _sentence_scores(result, words, refs, targets, fa, post, clip, hesitations) -> None:
+    """accuracy = mean phone score over all reference phones (an omitted word's phones
+    count with their low scores); completeness and fluency as in scoring."""
     graded = [w for w in words if w.error != "insertion"]
     produced = [w for w in graded if w.error != "omission" and w.score is not None]
+    scored = [p.score for w in graded for p in w.phones if p.expected is not None]
+    accuracy = float(np.mean(scored)) if scored else 0.0
     phones = [p for w in produced for p in w.phones if p.expected is not None]
-    accuracy = float(np.mean([p.score for p in phones])) if phones else 0.0
     times = [(w.start, w.end) for w in produced if w.start is not None and w.end is not None]
     flu, flu_details = scoring.fluency(times, len(phones), hesitations)
     result.scores = {

@@ -11,11 +11,14 @@ for every phone x of the inventory and for the deletion (p_{i-1}, p_{i+1}):
 LPR > 0: the canonical phone explains the audio better than any substitute. The
 best competitor is what was *heard* instead. Calibration to 0–100:
 
-    phone_score = 100 · σ(GOP_SLOPE · LPR + GOP_BIAS)
+    phone_score = 100 · σ(GOP_SLOPE · LPR + GOP_BIAS + GOP_MATCH · m)
 
-with constants fitted by logistic regression on dev speakers of speechocean762
-(correct phones vs. the same phones scored against an artificially substituted
-reference; see benchmarks/calibrate.py). A phone is an error when its score < 50.
+where m = 1 when free (greedy) recognition, aligned to the reference with
+articulatory costs, heard this phone (or an accent variant) at this place, else 0:
+two independent pieces of evidence. Constants come from logistic regression on
+held-out speakers of speechocean762 (correct phones vs. the same phones scored
+against an artificially substituted reference; benchmarks/calibrate.py). A phone
+is an error when its score < 50.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import numpy as np
 
 from .alignment import ForcedAlignment, TokenSpan
 
-GOP_SLOPE = 0.587  # benchmarks/calibrate.py on the first 6 held-out speakers
-GOP_BIAS = 2.417
+GOP_SLOPE = 0.456  # benchmarks/calibrate.py on the first 6 held-out speakers
+GOP_BIAS = 1.556
+GOP_MATCH = 0.861
 PHONE_ERROR_BELOW = 50.0
 WORD_ERROR_BELOW = 40.0  # swap_detection --sweep on the first 6 held-out speakers
 WORD_MIN_WEIGHT = 0.4  # word score = (1-w)·mean + w·min of its phone scores
@@ -74,8 +78,10 @@ def _last_states(labels: np.ndarray) -> np.ndarray:
     return 2 * n_real  # final blank state of the real tokens (padding sits at the end)
 
 
-def calibrate(lpr: float) -> float:
-    return float(100.0 / (1.0 + np.exp(-(GOP_SLOPE * lpr + GOP_BIAS))))
+def calibrate(lpr: float, heard_match: bool = True) -> float:
+    """0–100 phone score from the LPR and whether free recognition heard the phone."""
+    z = GOP_SLOPE * lpr + GOP_BIAS + GOP_MATCH * float(heard_match)
+    return float(100.0 / (1.0 + np.exp(-z)))
 
 
 def phone_gops(
@@ -85,12 +91,13 @@ def phone_gops(
     candidates: list[int],
     blank: int,
     accepted: dict[int, set[int]] | None = None,
+    matches: list[bool] | None = None,
 ) -> list[PhoneGOP]:
     """Substitution/deletion-aware GOP of every reference token (see module doc).
 
     ``accepted`` maps a token to variant tokens that also count as correct (accent
     variants such as ɒ for ɑː): the canonical side takes the best of them and they
-    are not competitors.
+    are not competitors. ``matches[i]``: free recognition heard token i (see module doc).
     """
     out = []
     accepted = accepted or {}
@@ -98,8 +105,9 @@ def phone_gops(
     n_frames = logp.shape[0]
     for i, tok in enumerate(targets):
         span = alignment.spans[i]
+        m = True if matches is None else matches[i]
         if span is None:
-            out.append(PhoneGOP(-10.0, calibrate(-10.0), None))
+            out.append(PhoneGOP(-10.0, calibrate(-10.0, m), None))
             continue
         prev_span = alignment.spans[i - 1] if i > 0 else None
         next_span = alignment.spans[i + 1] if i + 1 < len(targets) else None
@@ -108,11 +116,11 @@ def phone_gops(
         left = [targets[i - 1]] if prev_span else []
         right = [targets[i + 1]] if next_span else []
         ok = accepted.get(tok, set())
-        out.append(_one_gop(logp[lo:hi], tok, left, right, cand, blank, ok))
+        out.append(_one_gop(logp[lo:hi], tok, left, right, cand, blank, ok, m))
     return out
 
 
-def _one_gop(seg, tok, left, right, cand, blank, ok=frozenset()) -> PhoneGOP:
+def _one_gop(seg, tok, left, right, cand, blank, ok=frozenset(), m=True) -> PhoneGOP:
     width = len(left) + 1 + len(right)
     labels = np.full((len(cand) + 1, width), -1, dtype=np.int64)
     if left:
@@ -126,7 +134,7 @@ def _one_gop(seg, tok, left, right, cand, blank, ok=frozenset()) -> PhoneGOP:
         ll[-1] = seg[:, blank].sum()  # deleting a lone phone leaves only blanks
     canon = np.flatnonzero(cand == tok)
     if canon.size == 0:
-        return PhoneGOP(-10.0, calibrate(-10.0), None)
+        return PhoneGOP(-10.0, calibrate(-10.0, m), None)
     same = np.zeros(len(ll), dtype=bool)
     same[canon[0]] = True
     same[:-1] |= np.isin(cand, list(ok))
@@ -135,7 +143,7 @@ def _one_gop(seg, tok, left, right, cand, blank, ok=frozenset()) -> PhoneGOP:
     j = int(np.argmax(others))
     lpr = float(own - others[j])
     best = None if j == len(cand) else int(cand[j])
-    return PhoneGOP(lpr, calibrate(lpr), best)
+    return PhoneGOP(lpr, calibrate(lpr, m), best)
 
 
 def word_score(phone_scores: list[float]) -> float:

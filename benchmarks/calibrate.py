@@ -1,5 +1,6 @@
 """Fit the GOP → 0–100 calibration (scoring.GOP_SLOPE/GOP_BIAS) on held-out speakers.
 
+Features: the phone's LPR and whether free recognition heard it (m).
 Positives: every phone of the true text (learner speech, so slightly noisy).
 Negatives: phones replaced in the reference by another phone — half by a close
 confusion (articulatory distance ≤ 0.45, the hard case), half by any phone —
@@ -22,30 +23,46 @@ import numpy as np
 from benchmarks.devdata import available, held_out
 
 
-def _fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """P(y=1|x) = σ(a·x + b) by weighted log-loss (classes balanced), tiny L2 on a."""
+def _fit_logistic(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """P(y=1) = σ(a·x + b + c·m) by weighted log-loss (classes balanced), tiny L2."""
     from scipy.optimize import minimize
 
     w = np.where(y == 1, 0.5 / max(1, y.sum()), 0.5 / max(1, (1 - y).sum()))
 
     def loss(params: np.ndarray) -> float:
-        z = params[0] * x + params[1]
+        z = params[0] * x + params[1] + params[2] * m
         # log(1 + e^-z) for positives, log(1 + e^z) for negatives, computed stably
         nll = np.where(y == 1, np.logaddexp(0, -z), np.logaddexp(0, z))
-        return float(np.sum(w * nll) + 1e-4 * params[0] ** 2)
+        return float(np.sum(w * nll) + 1e-4 * (params[0] ** 2 + params[2] ** 2))
 
-    res = minimize(loss, np.array([1.0, 0.0]), method="Nelder-Mead",
-                   options={"xatol": 1e-4, "fatol": 1e-8, "maxiter": 4000})
-    return float(res.x[0]), float(res.x[1])
+    res = minimize(loss, np.array([1.0, 0.0, 0.0]), method="Nelder-Mead",
+                   options={"xatol": 1e-4, "fatol": 1e-9, "maxiter": 6000})
+    return float(res.x[0]), float(res.x[1]), float(res.x[2])
 
 
-def collect(limit: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def _score_phones(post, ids, targets, cands, accepted):
+    """LPRs and heard-match flags exactly as the engine computes them."""
+    from accent_coach import scoring
+    from accent_coach.alignment import forced_align, greedy_decode
+    from accent_coach.assess import _heard_vs_expected, heard_per_target
+    from accent_coach.phonemes import to_ipa
+
+    fa = forced_align(post.logp, ids, post.blank_id)
+    heard = greedy_decode(post.logp, post.blank_id)
+    recognized = [to_ipa(post.vocab[t], post.output_kind) for t, _, _ in heard]
+    pairs = _heard_vs_expected(targets, heard, recognized, fa)
+    match = [h == "" for h in heard_per_target(targets, recognized, pairs)]
+    gops = scoring.phone_gops(post.logp, ids, fa, cands, post.blank_id, accepted, match)
+    return [g.lpr for g in gops], match
+
+
+def collect(limit: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    import dataclasses
+
     import torch
 
-    from accent_coach import scoring
-    from accent_coach.alignment import forced_align
     from accent_coach.articulation import distance
-    from accent_coach.assess import _candidates, _targets
+    from accent_coach.assess import _accepted, _candidates, _targets
     from accent_coach.audio import load_audio
     from accent_coach.model_manager import get_manager
     from accent_coach.phonemes import reference
@@ -59,27 +76,32 @@ def collect(limit: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng.shuffle(utts)
     utts = utts[:limit] if limit else utts
     loaded = get_manager().load_model(None)
-    xs, ys = [], []
+    xs: list[float] = []
+    ms: list[bool] = []
+    ys: list[int] = []
     for u in utts:
         post = posteriors(loaded, load_audio(u.audio).samples)
         targets, _ = _targets(reference(u.text, "us"), post)
         ids = [t.token_id for t in targets]
         cands = _candidates(post)
-        fa = forced_align(post.logp, ids, post.blank_id)
-        gops = scoring.phone_gops(post.logp, ids, fa, cands, post.blank_id)
-        xs += [g.lpr for g in gops]
-        ys += [1] * len(gops)
+        lpr, match = _score_phones(post, ids, targets, cands, _accepted(post, ids))
+        xs += lpr
+        ms += match
+        ys += [1] * len(ids)
         for pos in range(rng.randrange(3), len(ids), 4):
             tok = post.vocab[ids[pos]]
             near = [c for c in cands if c != ids[pos] and distance(tok, post.vocab[c]) <= 0.45]
             pool = near if near and rng.random() < 0.5 else [c for c in cands if c != ids[pos]]
-            fake = list(ids)
-            fake[pos] = rng.choice(pool)
-            ffa = forced_align(post.logp, fake, post.blank_id)
-            g = scoring.phone_gops(post.logp, fake, ffa, cands, post.blank_id)[pos]
-            xs.append(g.lpr)
+            fake_ids = list(ids)
+            fake_ids[pos] = rng.choice(pool)
+            fake = list(targets)
+            fake[pos] = dataclasses.replace(targets[pos], ipa=post.vocab[fake_ids[pos]],
+                                            token_id=fake_ids[pos])
+            lpr, match = _score_phones(post, fake_ids, fake, cands, _accepted(post, fake_ids))
+            xs.append(lpr[pos])
+            ms.append(match[pos])
             ys.append(0)
-    return np.asarray(xs), np.asarray(ys)
+    return np.asarray(xs), np.asarray(ms, dtype=float), np.asarray(ys)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,13 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     if not available():
         print("speechocean762-train not found (set ACCENT_COACH_DEV_DATA); skipped")
         return 0
-    x, y = collect(args.limit)
+    x, m, y = collect(args.limit)
     x = np.clip(x, -30, 30)
     pct = [5, 25, 50, 75, 95]
-    a, b = _fit_logistic(x, y)
-    pred = (a * x + b) > 0
+    a, b, c = _fit_logistic(x, m, y)
+    pred = (a * x + b + c * m) > 0
     print(json.dumps({
-        "GOP_SLOPE": round(a, 3), "GOP_BIAS": round(b, 3), "phones": int(len(y)),
+        "GOP_SLOPE": round(a, 3), "GOP_BIAS": round(b, 3), "GOP_MATCH": round(c, 3),
+        "phones": int(len(y)),
+        "heard_match_correct": round(float(m[y == 1].mean()), 3),
+        "heard_match_substituted": round(float(m[y == 0].mean()), 3),
         "negatives": int((y == 0).sum()),
         "recall_correct": round(float(pred[y == 1].mean()), 3),
         "recall_substituted": round(float((~pred[y == 0]).mean()), 3),

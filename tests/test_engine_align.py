@@ -99,10 +99,10 @@ def test_articulatory_distance_orders_confusions() -> None:
 VOCAB = ["<pad>", "a", "b", "c", "d"]
 
 
-def _gop(frames: list[int], targets: list[int]) -> list[scoring.PhoneGOP]:
-    lp = posteriors_for(frames, len(VOCAB))
+def _gop(frames: list[int], targets: list[int], matches=None) -> list[scoring.PhoneGOP]:
+    lp = posteriors_for(frames, len(VOCAB), p=0.995)
     fa = forced_align(lp, targets)
-    return scoring.phone_gops(lp, targets, fa, [1, 2, 3, 4], blank=0)
+    return scoring.phone_gops(lp, targets, fa, [1, 2, 3, 4], blank=0, matches=matches)
 
 
 def test_gop_correct_phone_scores_high() -> None:
@@ -112,14 +112,14 @@ def test_gop_correct_phone_scores_high() -> None:
 
 
 def test_gop_substitution_reports_heard_phone() -> None:
-    gops = _gop([0, 1, 0, 4, 0, 3, 0], [1, 2, 3])  # "b" read as "d"
+    gops = _gop([0, 1, 0, 4, 0, 3, 0], [1, 2, 3], [True, False, True])  # "b" read as "d"
     assert gops[1].score < scoring.PHONE_ERROR_BELOW
     assert gops[1].best_alt == 4
     assert gops[0].score > 80 and gops[2].score > 80
 
 
 def test_gop_deletion_has_no_heard_phone() -> None:
-    gops = _gop([0, 1, 0, 0, 0, 3, 0], [1, 2, 3])
+    gops = _gop([0, 1, 0, 0, 0, 3, 0], [1, 2, 3], [True, False, True])
     assert gops[1].score < scoring.PHONE_ERROR_BELOW
     assert gops[1].best_alt is None
 
@@ -128,6 +128,7 @@ def test_calibration_is_monotonic_and_bounded() -> None:
     xs = [scoring.calibrate(x) for x in (-20, -2, 0, 2, 20)]
     assert xs == sorted(xs)
     assert 0 <= xs[0] < 1 and 99 < xs[-1] <= 100
+    assert scoring.calibrate(0.0, heard_match=False) <= scoring.calibrate(0.0, heard_match=True)
 
 
 def test_word_score_is_pulled_down_by_one_bad_phone() -> None:

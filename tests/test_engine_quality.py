@@ -74,11 +74,15 @@ def test_swapped_word_is_flagged_and_others_not(model, spoken: str, text: str, p
 
 
 def test_substitution_reports_heard_sound(model) -> None:
-    r = assess(speech("sink"), "think", loaded=model, with_prosody=False)
-    theta = r.words[0].phones[0]
+    r = assess(speech("I sink so too"), "I think so too", loaded=model, with_prosody=False)
+    theta = r.words[1].phones[0]
     assert theta.expected == "θ"
-    assert theta.error != "none" and theta.heard != "θ"
-    assert any(t.expected == "θ" for t in r.feedback)
+    assert theta.error == "substitution" and theta.heard == "s"
+    tip = next(t for t in r.feedback if t.expected == "θ")
+    assert tip.minimal_pair == "think / sink"
+    good = assess(speech("I think so too"), "I think so too", loaded=model, with_prosody=False)
+    assert good.words[1].phones[0].error == "none"
+    assert good.words[1].phones[0].score > theta.score
 
 
 def test_omitted_word_is_flagged(model) -> None:
