@@ -23,32 +23,42 @@ import numpy as np
 SR = 16_000
 HOP = 320  # 20 ms: pYIN stays cheap (~0.03 × real time) and contours keep their shape
 FMIN, FMAX = 65.0, 450.0
+BLOCK = 30 * SR  # pYIN's frame matrices grow with length: analyse 30 s at a time
 
 
 def contours(wav: np.ndarray, sr: int = SR) -> np.ndarray:
     """[T, 2] at 20 ms: pitch in semitones relative to the median (NaN when unvoiced),
     energy in dB z-normalised."""
-    import librosa
-
     if sr != SR:
         from .audio import resample
 
         wav = resample(wav, sr, SR)
     if len(wav) < 2048:
         wav = np.pad(wav, (0, 2048 - len(wav)))
-    rms = librosa.feature.rms(y=wav, frame_length=1024, hop_length=HOP)[0]
-    energy = 20 * np.log10(rms + 1e-5)
-    f0, voiced, _ = librosa.pyin(
-        wav, fmin=FMIN, fmax=FMAX, sr=SR, frame_length=1024, hop_length=HOP, resolution=0.5
-    )
-    n = min(len(f0), len(energy))
-    f0, voiced, energy = f0[:n], voiced[:n], energy[:n]
-    semis = np.full(n, np.nan)
+    parts = [_block(wav[i : i + BLOCK]) for i in range(0, len(wav), BLOCK)]
+    f0 = np.concatenate([p[0] for p in parts])
+    voiced = np.concatenate([p[1] for p in parts])
+    energy = np.concatenate([p[2] for p in parts])
+    semis = np.full(len(f0), np.nan)
     if voiced.sum() > 2:
         st = 12 * np.log2(f0[voiced] / 100.0)
         semis[voiced] = st - np.median(st)
     energy = (energy - energy.mean()) / (energy.std() + 1e-6)
     return np.stack([semis, energy], axis=1)
+
+
+def _block(wav: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pYIN f0, voicing and energy (dB) of one block; blocks keep pYIN's memory bounded."""
+    import librosa
+
+    if len(wav) < 2048:
+        wav = np.pad(wav, (0, 2048 - len(wav)))
+    rms = librosa.feature.rms(y=wav, frame_length=1024, hop_length=HOP, center=True)[0]
+    f0, voiced, _ = librosa.pyin(
+        wav, fmin=FMIN, fmax=FMAX, sr=SR, frame_length=1024, hop_length=HOP, resolution=0.5
+    )
+    n = min(len(f0), len(rms), len(wav) // HOP + (1 if len(wav) % HOP else 0))
+    return f0[:n], voiced[:n], 20 * np.log10(rms[:n] + 1e-5)
 
 
 def _dtw_path(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
