@@ -8,6 +8,7 @@ models get a clearly labelled word-level fallback instead of phone scores.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -113,7 +114,7 @@ def assess(
     if post.output_kind == "chars":
         result = _assess_chars(post, refs, clip)
     else:
-        result = _assess_phones(post, refs, clip, accent, reference_audio, with_prosody)
+        result = _assess_phones(post, refs, clip, accent, reference_audio, with_prosody, text)
     result.id = item_id
     result.model = str(getattr(loaded, "name", "model"))
     result.text = text
@@ -182,6 +183,7 @@ def _assess_phones(
     accent: str,
     reference_audio: Any,
     with_prosody: bool,
+    text: str = "",
 ) -> AssessmentResult:
     targets, warnings = _targets(refs, post)
     ids = [t.token_id for t in targets]
@@ -198,7 +200,7 @@ def _assess_phones(
     hesitations = _add_insertions(words, targets, heard, recognized, post, fa, pairs)
     tips = _tips(words, refs)
     result = AssessmentResult(
-        id=None, model="", text="", accent=accent, duration=round(clip.duration, 3),
+        id=None, model="", text=text, accent=accent, duration=round(clip.duration, 3),
         elapsed_ms=0.0, scores={}, recognized=recognized, words=[], feedback=tips,
         warnings=warnings,
     )
@@ -421,9 +423,11 @@ def _prosody(result, words, refs, targets, fa, post, clip, accent, reference_aud
         full = prosody.contours(clip.samples)
         hop = prosody.HOP / SAMPLE_RATE
         learner = full[int(clip.speech_start / hop) : max(1, int(clip.speech_end / hop))]
-        ref_wav, ref_sr = _reference_wav(result.text or " ".join(r.text for r in refs),
-                                         accent, reference_audio)
-        ref = prosody.contours(ref_wav, ref_sr)
+        text = result.text or " ".join(r.text for r in refs)
+        if reference_audio is None:
+            ref = _espeak_reference_contour(text, accent)
+        else:
+            ref = prosody.contours(*_reference_wav(text, accent, reference_audio))
         pitch_sim, energy_sim = prosody.contour_similarity(learner, ref)
         stress = prosody.stress_match(_vowel_prominence(targets, fa, post, full, len(refs)))
         result.scores["prosody"] = prosody.prosody_score(pitch_sim, energy_sim, stress)
@@ -437,11 +441,15 @@ def _prosody(result, words, refs, targets, fa, post, clip, accent, reference_aud
         result.warnings.append(f"prosody could not be measured: {exc}")
 
 
-def _reference_wav(text: str, accent: str, reference_audio: Any) -> tuple[np.ndarray, int]:
-    if reference_audio is None:
-        from .tts import synthesize
+@functools.lru_cache(maxsize=64)
+def _espeak_reference_contour(text: str, accent: str) -> np.ndarray:
+    """Contours of espeak's reading; cached, since learners repeat the same sentence."""
+    from .tts import synthesize
 
-        return synthesize(text, voice=accent)
+    return prosody.contours(*synthesize(text, voice=accent))
+
+
+def _reference_wav(text: str, accent: str, reference_audio: Any) -> tuple[np.ndarray, int]:
     if isinstance(reference_audio, tuple):
         return np.asarray(reference_audio[0], dtype=np.float32), int(reference_audio[1])
     ref = load_audio(reference_audio)
