@@ -54,7 +54,7 @@ def run(repeats: int, batch_items: int, durations: list[float], prosody: bool) -
     import soundfile as sf
     import torch
 
-    from accent_coach.assess import assess, assess_batch
+    from accent_coach.assess import _espeak_reference_contour, assess, assess_batch
     from accent_coach.model_manager import get_manager
 
     torch.set_num_threads(1)
@@ -70,6 +70,7 @@ def run(repeats: int, batch_items: int, durations: list[float], prosody: bool) -
         assess(wav, text, loaded=loaded, with_prosody=prosody)  # warm-up
         times = []
         for _ in range(repeats):
+            _espeak_reference_contour.cache_clear()  # a new sentence each time: worst case
             t = time.perf_counter()
             assess(wav, text, loaded=loaded, with_prosody=prosody)
             times.append((time.perf_counter() - t) * 1000)
@@ -88,6 +89,7 @@ def run(repeats: int, batch_items: int, durations: list[float], prosody: bool) -
             lines.append(json.dumps({"id": str(i), "audio": f"{i}.wav", "text": text}))
             total += len(wav) / 16000
         (Path(tmp) / "m.jsonl").write_text("\n".join(lines) + "\n")
+        _espeak_reference_contour.cache_clear()
         t = time.perf_counter()
         counts = assess_batch(Path(tmp) / "m.jsonl", Path(tmp) / "r.jsonl", loaded=loaded,
                               with_prosody=prosody)
