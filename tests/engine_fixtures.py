@@ -42,6 +42,10 @@ def tiny_random_model(output_kind: str = "ipa") -> FakeLoaded:
 
     if output_kind == "chars":
         vocab = ["<pad>", "<unk>", "|", *"abcdefghijklmnopqrstuvwxyz'"]
+    elif output_kind == "arpabet":
+        from accent_coach.phonemes import ARPABET_TO_IPA
+
+        vocab = ["<pad>", "<unk>", *sorted(ARPABET_TO_IPA)]
     else:
         sample = "the quick brown fox jumps over the lazy dog think sheep ship water"
         vocab = ["<pad>", "<unk>", *sorted(set(text_to_phones(sample)))]

@@ -76,6 +76,17 @@ def test_ten_minute_recording_is_assessed() -> None:
     assert len([w for w in res.words if w.error != "insertion"]) == 10 * reps
 
 
+def test_arpabet_model_is_scored_in_ipa(clip) -> None:
+    d = assess(clip, TEXT, loaded=tiny_random_model("arpabet"), with_prosody=False).to_dict()
+    expected = [p["expected"] for w in d["words"] for p in w["phones"] if p["expected"]]
+    assert len(expected) == sum(len(w.tokens) for w in reference(TEXT))
+    from accent_coach.phonemes import ARPABET_TO_IPA
+
+    heard = [p["heard"] for w in d["words"] for p in w["phones"] if p["heard"]]
+    ipa = set(ARPABET_TO_IPA.values()) | set(expected)
+    assert d["recognized"] and set(heard + d["recognized"]) <= ipa  # shown as IPA
+
+
 def test_character_model_gets_labelled_word_fallback(clip) -> None:
     res = assess(clip, TEXT, loaded=tiny_random_model("chars"))
     assert res.mode == "word-fallback"

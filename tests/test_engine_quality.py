@@ -144,3 +144,15 @@ def test_cli_assess_end_to_end(tmp_path) -> None:
     assert d["model"] and [w["text"] for w in d["words"] if w["error"] != "insertion"] == [
         "Good", "morning", "how", "are", "you", "today"]
     assert d["scores"]["overall"] > 50
+
+
+def test_ten_minute_reading_is_scored_sanely(model) -> None:
+    sentence = "please call stella and ask her to bring these things"
+    one = speech(sentence)
+    reps = int(np.ceil(598 * 16000 / len(one)))
+    wav = np.tile(one, reps)[: 598 * 16000]
+    r = assess(wav, " ".join([sentence] * reps), loaded=model, with_prosody=False)
+    assert r.duration == pytest.approx(598, abs=0.1)
+    assert r.scores["accuracy"] >= 80 and r.scores["completeness"] >= 90
+    words = [w for w in r.words if w.error != "insertion"]
+    assert words[-1].end is not None and words[-1].end > 590
