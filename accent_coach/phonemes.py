@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass
 
 ACCENTS = {"us": "en-us", "uk": "en-gb", "en-us": "en-us", "en-gb": "en-gb"}
 STRESS_MARKS = "ˈˌ"
 _WORD_SEP = " | "
+_ESPEAK_LOCK = threading.RLock()  # libespeak-ng is not thread-safe (Streamlit serves threads)
 
 
 @functools.cache
@@ -34,9 +36,10 @@ def espeak_words(text: str, accent: str = "en-us") -> list[list[str]]:
     clean = re.sub(r"\s+", " ", text.lower()).strip()
     if not clean:
         return []
-    out = _backend(language).phonemize(
-        [clean], separator=Separator(phone=" ", word=_WORD_SEP), strip=True
-    )[0]
+    with _ESPEAK_LOCK:
+        out = _backend(language).phonemize(
+            [clean], separator=Separator(phone=" ", word=_WORD_SEP), strip=True
+        )[0]
     return [w.split() for w in out.split(_WORD_SEP.strip()) if w.split()]
 
 
@@ -341,9 +344,10 @@ def _stress_of(phone: str) -> int:
 def _isolated(words: list[str], language: str) -> list[list[str]]:
     from phonemizer.separator import Separator
 
-    outs = _backend(language).phonemize(
-        words, separator=Separator(phone=" ", word=_WORD_SEP), strip=True
-    )
+    with _ESPEAK_LOCK:
+        outs = _backend(language).phonemize(
+            words, separator=Separator(phone=" ", word=_WORD_SEP), strip=True
+        )
     return [o.replace("|", " ").split() for o in outs]
 
 
