@@ -398,7 +398,8 @@ def _tips(words: list[WordResult], refs: list[RefWord]) -> list[feedback.Tip]:
 
 def _sentence_scores(result, words, refs, targets, fa, post, clip, hesitations) -> None:
     """accuracy = mean phone score over all reference phones (an omitted word's phones
-    count with their low scores); completeness and fluency as in scoring."""
+    count with their low scores); completeness as in scoring; fluency = scoring.fluency
+    of the produced words × completeness/100 (skipping words is not fluent reading)."""
     graded = [w for w in words if w.error != "insertion"]
     produced = [w for w in graded if w.error != "omission" and w.score is not None]
     scored = [p.score for w in graded for p in w.phones if p.expected is not None]
@@ -406,10 +407,9 @@ def _sentence_scores(result, words, refs, targets, fa, post, clip, hesitations) 
     phones = [p for w in produced for p in w.phones if p.expected is not None]
     times = [(w.start, w.end) for w in produced if w.start is not None and w.end is not None]
     flu, flu_details = scoring.fluency(times, len(phones), hesitations)
+    complete = scoring.completeness(len(graded), len(graded) - len(produced))
     result.scores = {
-        "accuracy": accuracy,
-        "completeness": scoring.completeness(len(graded), len(graded) - len(produced)),
-        "fluency": flu,
+        "accuracy": accuracy, "completeness": complete, "fluency": flu * complete / 100
     }
     result.details["fluency"] = flu_details
     result.details["speech"] = {
