@@ -92,13 +92,11 @@ def collate(batch, sets, vocab, augment: bool, rng: np.random.Generator):
         t = s.shape[1]
         x[:, b, :t] = s
         pad[b, :t] = True
-        if augment:  # light SpecAugment on the states: short time masks, channel masks
+        if augment:  # light SpecAugment on the states: short time masks
             for _ in range(t // 60):
                 w = int(rng.integers(1, 4))
                 s0 = int(rng.integers(0, max(1, t - w)))
                 x[:, b, s0 : s0 + w] = 0
-    if augment:
-        x = x * (torch.rand(1, len(batch), 1, d) > 0.1).float() / 0.9
     lab = torch.full((len(batch), max(len(lb) for lb in labels)), -100, dtype=torch.long)
     for b, lb in enumerate(labels):
         lab[b, : len(lb)] = torch.tensor(lb)
@@ -152,7 +150,7 @@ def main() -> None:
     ap.add_argument("--upto", type=int, default=2, help="frozen encoder layers (as extracted)")
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--encoder-lr", type=float, default=2e-4)
-    ap.add_argument("--max-frames", type=int, default=6000)
+    ap.add_argument("--max-frames", type=int, default=3500)
     ap.add_argument("--synth-share", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
@@ -176,11 +174,7 @@ def main() -> None:
         weight_decay=0.01,
     )
     base_lrs = [g["lr"] for g in opt.param_groups]
-    rng = random.Random(args.seed)
-    steps_per_epoch = len(
-        batches(epoch_items(sets, rng, args.synth_share), sets, args.max_frames, rng)
-    )
-    total_steps, warmup = steps_per_epoch * args.epochs, min(400, steps_per_epoch)
+    warmup = 100
     state = {"epoch": 0, "step": 0, "best": 1.0, "log": []}
     last = args.run / "last.pt"
     if last.exists():
@@ -196,13 +190,13 @@ def main() -> None:
         rng = random.Random(args.seed * 1000 + epoch)
         nrng = np.random.default_rng(args.seed * 1000 + epoch)
         t0, losses = time.time(), []
-        for batch in batches(epoch_items(sets, rng, args.synth_share), sets, args.max_frames, rng):
-            step = state["step"]
-            scale = (
-                min(1.0, (step + 1) / warmup)
-                * 0.5
-                * (1 + math.cos(math.pi * min(1.0, step / total_steps)))
-            )
+        items = epoch_items(sets, rng, args.synth_share)
+        epoch_batches = batches(items, sets, args.max_frames, rng)
+        for b, batch in enumerate(epoch_batches):
+            # cosine decay over epochs (not steps), so a resumed run may change batch size
+            progress = (epoch + b / len(epoch_batches)) / args.epochs
+            warm = min(1.0, (state["step"] + 1) / warmup)
+            scale = warm * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
             for g, lr in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr * max(scale, 0.02)
             states, pad, labels = collate(batch, sets, vocab, True, nrng)
