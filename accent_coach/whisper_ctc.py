@@ -76,9 +76,11 @@ class WhisperCTCConfig(PretrainedConfig):
 class WhisperCTCFeatureExtractor(WhisperFeatureExtractor):
     """Whisper log-mel features of the clip's own length (no padding to 30 s)."""
 
-    def __call__(self, raw_speech, *args, padding: str | None = "longest", **kwargs):
+    def __call__(
+        self, raw_speech, *args, padding: str | None = "longest", truncation: bool = False, **kwargs
+    ):
         kwargs.setdefault("return_attention_mask", True)
-        return super().__call__(raw_speech, *args, padding=padding, **kwargs)
+        return super().__call__(raw_speech, *args, padding=padding, truncation=truncation, **kwargs)
 
 
 class _SelfAttention(nn.Module):

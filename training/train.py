@@ -81,7 +81,7 @@ def batches(items, sets, max_frames: int, rng: random.Random) -> list[list[tuple
     return out
 
 
-def collate(batch, sets, vocab, augment: bool, rng: np.random.Generator):
+def collate(batch, sets, vocab, augment: bool, rng: np.random.Generator, channel_dropout=0.0):
     states = [sets[n]["states"][i].float() for n, i in batch]
     labels = [encode_labels(sets[n]["labels"][i], vocab) for n, i in batch]
     t_max = max(s.shape[1] for s in states)
@@ -97,6 +97,9 @@ def collate(batch, sets, vocab, augment: bool, rng: np.random.Generator):
                 w = int(rng.integers(1, 4))
                 s0 = int(rng.integers(0, max(1, t - w)))
                 x[:, b, s0 : s0 + w] = 0
+    if augment and channel_dropout:
+        keep = (torch.rand(1, len(batch), 1, d) > channel_dropout).float()
+        x = x * keep / (1 - channel_dropout)
     lab = torch.full((len(batch), max(len(lb) for lb in labels)), -100, dtype=torch.long)
     for b, lb in enumerate(labels):
         lab[b, : len(lb)] = torch.tensor(lb)
@@ -151,6 +154,9 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--encoder-lr", type=float, default=2e-4)
     ap.add_argument("--max-frames", type=int, default=3500)
+    ap.add_argument("--warmup", type=int, default=100, help="warm-up steps")
+    ap.add_argument("--channel-dropout", type=float, default=0.0)
+    ap.add_argument("--stop-after", type=int, default=0, help="stop after this epoch")
     ap.add_argument("--synth-share", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
@@ -174,7 +180,7 @@ def main() -> None:
         weight_decay=0.01,
     )
     base_lrs = [g["lr"] for g in opt.param_groups]
-    warmup = 100
+    warmup = args.warmup
     state = {"epoch": 0, "step": 0, "best": 1.0, "log": []}
     last = args.run / "last.pt"
     if last.exists():
@@ -199,7 +205,7 @@ def main() -> None:
             scale = warm * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
             for g, lr in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr * max(scale, 0.02)
-            states, pad, labels = collate(batch, sets, vocab, True, nrng)
+            states, pad, labels = collate(batch, sets, vocab, True, nrng, args.channel_dropout)
             loss = ctc_loss(model, logits_of(model, states, pad), pad, labels)
             opt.zero_grad()
             loss.backward()
@@ -240,6 +246,8 @@ def main() -> None:
             torch.save(ck, args.run / "best.pt")
         torch.save(ck, last)
         (args.run / "log.json").write_text(json.dumps(state["log"], indent=1))
+        if args.stop_after and epoch + 1 >= args.stop_after:
+            break
         if args.minutes and time.time() - t_start > args.minutes * 60:
             print("time budget reached")
             break

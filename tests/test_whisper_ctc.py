@@ -1,0 +1,132 @@
+"""The embedded recognizer's architecture, its shipped folder and what it hears."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from transformers import AutoModelForCTC, AutoProcessor
+
+from accent_coach import whisper_ctc
+from accent_coach.model_manager import EMBEDDED_MODEL_DIR
+from accent_coach.phonemes import text_to_phones
+from accent_coach.sentences import load_sentences
+
+SHIPPED = (EMBEDDED_MODEL_DIR / "model.safetensors").is_file()
+needs_model = pytest.mark.skipif(not SHIPPED, reason="embedded model folder not installed")
+
+
+@pytest.fixture(scope="module")
+def tiny_folder(tmp_path_factory):
+    """A small random WhisperCTC saved the way training/export.py saves the real one."""
+    from training.export import build_processor
+
+    vocab = ["<pad>", "<unk>", "a", "b", "tʃ", "ə"]
+    config = whisper_ctc.WhisperCTCConfig(
+        vocab_size=len(vocab),
+        d_model=32,
+        encoder_layers=2,
+        encoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        head_layers=1,
+        head_attention_heads=2,
+        head_ffn_dim=64,
+    )
+    torch.manual_seed(0)
+    model = whisper_ctc.WhisperCTCForCTC(config)
+    model.stem.embed_positions.data = whisper_ctc.sinusoids(1500, 32)
+    folder = tmp_path_factory.mktemp("wctc")
+    model.eval().half().save_pretrained(folder)
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg["dtype"] = "float32"
+    (folder / "config.json").write_text(json.dumps(cfg))
+    build_processor(vocab).save_pretrained(folder)
+    return folder
+
+
+def test_auto_classes_load_the_custom_architecture(tiny_folder):
+    processor = AutoProcessor.from_pretrained(tiny_folder)
+    model = AutoModelForCTC.from_pretrained(tiny_folder)
+    assert isinstance(model, whisper_ctc.WhisperCTCForCTC)
+    assert isinstance(processor.feature_extractor, whisper_ctc.WhisperCTCFeatureExtractor)
+    assert next(model.parameters()).dtype == torch.float32  # stored fp16, run fp32
+    assert processor.tokenizer.convert_ids_to_tokens([4]) == ["tʃ"]
+
+
+@pytest.mark.parametrize("seconds, frames", [(0.5, 25), (5.0, 250), (65.0, 3250)])
+def test_clip_length_is_kept_without_30_s_padding(tiny_folder, seconds, frames):
+    processor = AutoProcessor.from_pretrained(tiny_folder)
+    model = AutoModelForCTC.from_pretrained(tiny_folder).eval()
+    audio = np.random.default_rng(0).normal(0, 0.05, int(seconds * 16000)).astype(np.float32)
+    inputs = processor(audio, sampling_rate=16000, return_tensors="pt")
+    with torch.no_grad():
+        logits = model(**inputs).logits
+    assert logits.shape == (1, frames, 6)
+
+
+def test_ctc_loss_trains_the_head(tiny_folder):
+    model = AutoModelForCTC.from_pretrained(tiny_folder).train()
+    feats = torch.randn(2, 80, 200)
+    labels = torch.tensor([[2, 3, 4, 5], [3, 2, -100, -100]])
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(30):
+        loss = model(input_features=feats, labels=labels).loss
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+
+
+@needs_model
+def test_shipped_model_is_small_and_offline_loadable():
+    size = sum(p.stat().st_size for p in EMBEDDED_MODEL_DIR.iterdir())
+    assert size < 30e6
+    assert (EMBEDDED_MODEL_DIR / "MODEL_CARD.md").is_file()
+    config = json.loads((EMBEDDED_MODEL_DIR / "config.json").read_text())
+    assert config["model_type"] == whisper_ctc.MODEL_TYPE
+    assert "auto_map" not in config  # nothing for trust_remote_code to run
+
+
+@needs_model
+def test_shipped_vocab_covers_the_sentence_library_in_both_accents():
+    vocab = set(json.loads((EMBEDDED_MODEL_DIR / "vocab.json").read_text()))
+    for accent in ("en-us", "en-gb"):
+        for sentence in load_sentences():
+            missing = set(text_to_phones(sentence.text, accent)) - vocab
+            assert not missing, (accent, sentence.text, missing)
+
+
+@needs_model
+def test_shipped_model_hears_synthetic_speech():
+    """Greedy phones of espeak-ng speech (sentences not in training) match the G2P."""
+    from accent_coach.tts import synthesize
+    from training.metrics import edit_distance
+
+    processor = AutoProcessor.from_pretrained(EMBEDDED_MODEL_DIR)
+    model = AutoModelForCTC.from_pretrained(EMBEDDED_MODEL_DIR).eval()
+    vocab = processor.tokenizer.convert_ids_to_tokens(list(range(model.config.vocab_size)))
+    errors = total = 0
+    for text in (
+        "my grandmother planted seven apple trees behind the old farmhouse",
+        "please check whether the museum opens early on sunday mornings",
+        "the children watched a thunderstorm from the kitchen window",
+    ):
+        audio, sr = synthesize(text, voice="en-us", rate_wpm=150)
+        import librosa
+
+        audio = librosa.resample(audio, orig_sr=sr, target_sr=16000)
+        with torch.no_grad():
+            ids = model(**processor(audio, sampling_rate=16000, return_tensors="pt")).logits
+        hyp, prev = [], -1
+        for i in ids[0].argmax(-1).tolist():
+            if i != prev and i != 0:
+                hyp.append(vocab[i])
+            prev = i
+        ref = text_to_phones(text)
+        errors += edit_distance(ref, hyp)
+        total += len(ref)
+    assert errors / total < 0.25
