@@ -24,7 +24,8 @@ from benchmarks.devdata import available, held_out
 
 
 def _fit_logistic(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    """P(y=1) = σ(a·x + b + c·m) by weighted log-loss (classes balanced), tiny L2."""
+    """P(y=1) = σ(a·x + b + c·m) by weighted log-loss (classes balanced), tiny L2;
+    a, c ≥ 0 so the score never falls when the evidence for the phone grows."""
     from scipy.optimize import minimize
 
     w = np.where(y == 1, 0.5 / max(1, y.sum()), 0.5 / max(1, (1 - y).sum()))
@@ -35,8 +36,9 @@ def _fit_logistic(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> tuple[float, f
         nll = np.where(y == 1, np.logaddexp(0, -z), np.logaddexp(0, z))
         return float(np.sum(w * nll) + 1e-4 * (params[0] ** 2 + params[2] ** 2))
 
-    res = minimize(loss, np.array([1.0, 0.0, 0.0]), method="Nelder-Mead",
-                   options={"xatol": 1e-4, "fatol": 1e-9, "maxiter": 6000})
+    # hearing the phone can only add evidence for it: c ≥ 0 (and a ≥ 0)
+    res = minimize(loss, np.array([0.5, 0.0, 0.0]), method="L-BFGS-B",
+                   bounds=[(0, None), (None, None), (0, None)])
     return float(res.x[0]), float(res.x[1]), float(res.x[2])
 
 
