@@ -183,7 +183,8 @@ def fluency(
     rate_score = 100 · clip((r − SLOW_RATE)/(FLUENT_RATE − SLOW_RATE), 0, 1) where r =
     phones / articulation time (speech minus pauses); every within-utterance pause
     longer than PAUSE_FREE costs PAUSE_COST per second beyond it, every hesitation
-    (inserted sounds between words) HESITATION_COST:
+    (inserted sounds between words) HESITATION_COST, both per 10 s of speech for
+    recordings longer than 10 s:
     fluency = clip(rate_score − pause_penalty − hesitation_penalty, 0, 100).
     """
     if not word_times:
@@ -195,7 +196,10 @@ def fluency(
     articulation = max(0.05, span - pause_s)
     rate = n_phones / articulation
     rate_score = 100.0 * min(1.0, max(0.0, (rate - SLOW_RATE) / (FLUENT_RATE - SLOW_RATE)))
-    penalty = PAUSE_COST * sum(g - PAUSE_FREE for g in pauses) + HESITATION_COST * n_hesitations
+    per = 10.0 / max(10.0, span)  # penalties count per 10 s, so long readings aren't doomed
+    penalty = per * (
+        PAUSE_COST * sum(g - PAUSE_FREE for g in pauses) + HESITATION_COST * n_hesitations
+    )
     details = {
         "rate": round(rate, 2),
         "pauses": len(pauses),

@@ -153,3 +153,11 @@ def test_completeness_and_overall() -> None:
     s = {"accuracy": 80.0, "fluency": 60.0, "completeness": 100.0, "prosody": 50.0}
     expect = sum(scoring.OVERALL_WEIGHTS[k] * v for k, v in s.items())
     assert scoring.overall(s) == pytest.approx(expect)
+
+
+def test_fluency_penalties_scale_with_length() -> None:
+    short = [(i * 1.0, i * 1.0 + 0.5) for i in range(10)]  # 0.5 s pause per second
+    long = [(i * 1.0, i * 1.0 + 0.5) for i in range(100)]
+    f_short, _ = scoring.fluency(short, 50, 0)
+    f_long, _ = scoring.fluency(long, 500, 0)
+    assert f_long == pytest.approx(f_short, abs=5)
