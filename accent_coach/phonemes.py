@@ -254,30 +254,9 @@ def normalize_text(text: str) -> list[tuple[str, str]]:
 
 def _levenshtein_pairs(a: list[str], b: list[str]) -> list[tuple[int | None, int | None]]:
     """Minimal edit alignment of two symbol lists as (i, j) index pairs (None = gap)."""
-    n, m = len(a), len(b)
-    d = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n + 1):
-        d[i][0] = i
-    for j in range(m + 1):
-        d[0][j] = j
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            d[i][j] = min(
-                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
-            )
-    pairs: list[tuple[int | None, int | None]] = []
-    i, j = n, m
-    while i > 0 or j > 0:
-        if i > 0 and j > 0 and d[i][j] == d[i - 1][j - 1] + (a[i - 1] != b[j - 1]):
-            pairs.append((i - 1, j - 1))
-            i, j = i - 1, j - 1
-        elif i > 0 and d[i][j] == d[i - 1][j] + 1:
-            pairs.append((i - 1, None))
-            i -= 1
-        else:
-            pairs.append((None, j - 1))
-            j -= 1
-    return pairs[::-1]
+    from .alignment import align_sequences
+
+    return align_sequences(a, b, lambda x, y: float(x != y), gap_cost=1.0)
 
 
 def _distance(a: list[str], b: list[str]) -> int:
