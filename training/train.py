@@ -43,8 +43,8 @@ def encode_labels(labels: list[str], vocab: dict[str, int]) -> list[int]:
     return [vocab.get(p, 1) for p in labels]
 
 
-def new_model(vocab: list[str], upto: int) -> WhisperCTCForCTC:
-    model = WhisperCTCForCTC(WhisperCTCConfig(vocab_size=len(vocab)))
+def new_model(vocab: list[str], upto: int, head_dropout: float = 0.1) -> WhisperCTCForCTC:
+    model = WhisperCTCForCTC(WhisperCTCConfig(vocab_size=len(vocab), head_dropout=head_dropout))
     model.load_state_dict(encoder_state_dict(read_ct2(packaged_tiny_en())), strict=False)
     for p in list(model.stem.parameters()) + list(model.layers[:upto].parameters()):
         p.requires_grad = False
@@ -81,7 +81,9 @@ def batches(items, sets, max_frames: int, rng: random.Random) -> list[list[tuple
     return out
 
 
-def collate(batch, sets, vocab, augment: bool, rng: np.random.Generator, channel_dropout=0.0):
+def collate(
+    batch, sets, vocab, augment: bool, rng: np.random.Generator, channel_dropout=0.0, mask_every=60
+):
     states = [sets[n]["states"][i].float() for n, i in batch]
     labels = [encode_labels(sets[n]["labels"][i], vocab) for n, i in batch]
     t_max = max(s.shape[1] for s in states)
@@ -93,7 +95,7 @@ def collate(batch, sets, vocab, augment: bool, rng: np.random.Generator, channel
         x[:, b, :t] = s
         pad[b, :t] = True
         if augment:  # light SpecAugment on the states: short time masks
-            for _ in range(t // 60):
+            for _ in range(t // mask_every):
                 w = int(rng.integers(1, 4))
                 s0 = int(rng.integers(0, max(1, t - w)))
                 x[:, b, s0 : s0 + w] = 0
@@ -156,6 +158,8 @@ def main() -> None:
     ap.add_argument("--max-frames", type=int, default=3500)
     ap.add_argument("--warmup", type=int, default=100, help="warm-up steps")
     ap.add_argument("--channel-dropout", type=float, default=0.0)
+    ap.add_argument("--head-dropout", type=float, default=0.1)
+    ap.add_argument("--mask-every", type=int, default=60, help="one 1–3 frame mask per N frames")
     ap.add_argument("--stop-after", type=int, default=0, help="stop after this epoch")
     ap.add_argument("--synth-share", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=0)
@@ -168,7 +172,7 @@ def main() -> None:
     dev = torch.load(args.features / "dev.pt", weights_only=False)
     vocab_list = build_vocab({**sets, "dev": dev})
     vocab = {p: i for i, p in enumerate(vocab_list)}
-    model = new_model(vocab_list, args.upto)
+    model = new_model(vocab_list, args.upto, args.head_dropout)
     head = [
         p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("layers")
     ]
@@ -205,7 +209,9 @@ def main() -> None:
             scale = warm * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
             for g, lr in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr * max(scale, 0.02)
-            states, pad, labels = collate(batch, sets, vocab, True, nrng, args.channel_dropout)
+            states, pad, labels = collate(
+                batch, sets, vocab, True, nrng, args.channel_dropout, args.mask_every
+            )
             loss = ctc_loss(model, logits_of(model, states, pad), pad, labels)
             opt.zero_grad()
             loss.backward()
