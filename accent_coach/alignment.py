@@ -126,6 +126,10 @@ def greedy_decode(logp: np.ndarray, blank: int = 0) -> list[tuple[int, int, int]
     return out
 
 
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
 def align_sequences(
     expected: Sequence[str],
     heard: Sequence[str],
@@ -137,26 +141,31 @@ def align_sequences(
     ``sub_cost`` in [0, 1] (articulatory distance) lets similar phones pair up
     as substitutions while unrelated ones become a deletion plus an insertion.
     """
+    # plain Python floats: for the short lists aligned here (words, phones) they are
+    # several times faster than numpy scalars, and this runs thousands of times per take
     n, m = len(expected), len(heard)
-    d = np.zeros((n + 1, m + 1))
-    d[:, 0] = np.arange(n + 1) * gap_cost
-    d[0, :] = np.arange(m + 1) * gap_cost
+    d = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        d[i][0] = i * gap_cost
+    for j in range(m + 1):
+        d[0][j] = j * gap_cost
     for i in range(1, n + 1):
+        row, up = d[i], d[i - 1]
         for j in range(1, m + 1):
-            d[i, j] = min(
-                d[i - 1, j - 1] + sub_cost(expected[i - 1], heard[j - 1]),
-                d[i - 1, j] + gap_cost,
-                d[i, j - 1] + gap_cost,
+            row[j] = min(
+                up[j - 1] + sub_cost(expected[i - 1], heard[j - 1]),
+                up[j] + gap_cost,
+                row[j - 1] + gap_cost,
             )
     pairs: list[tuple[int | None, int | None]] = []
     i, j = n, m
     while i > 0 or j > 0:
-        if i > 0 and j > 0 and np.isclose(
-            d[i, j], d[i - 1, j - 1] + sub_cost(expected[i - 1], heard[j - 1])
+        if i > 0 and j > 0 and _same(
+            d[i][j], d[i - 1][j - 1] + sub_cost(expected[i - 1], heard[j - 1])
         ):
             pairs.append((i - 1, j - 1))
             i, j = i - 1, j - 1
-        elif i > 0 and np.isclose(d[i, j], d[i - 1, j] + gap_cost):
+        elif i > 0 and _same(d[i][j], d[i - 1][j] + gap_cost):
             pairs.append((i - 1, None))
             i -= 1
         else:
