@@ -124,8 +124,13 @@ def _choose_text() -> tuple[str, str]:
 # --- reference audio -----------------------------------------------------------------
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
 def _reference(text: str, accent: str, speed: str) -> Any:
-    """The cached reference recording (imported late: piper loads only when needed)."""
+    """The reference recording, kept in memory so reruns don't re-read and decode it.
+
+    Imported late: piper loads only when needed. The disk cache under the data dir
+    keeps it across restarts.
+    """
     from accent_coach.reference import reference_audio
 
     return reference_audio(text, accent, speed)
