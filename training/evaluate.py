@@ -17,17 +17,9 @@ import torch
 from transformers import AutoModelForCTC, AutoProcessor
 
 import accent_coach.whisper_ctc  # noqa: F401  (registers the architecture)
+from accent_coach.alignment import greedy_decode
 from training import data
 from training.metrics import align
-
-
-def greedy_tokens(logits: torch.Tensor, vocab: list[str], blank: int) -> list[str]:
-    out, prev = [], -1
-    for i in logits.argmax(-1).tolist():
-        if i != prev and i != blank:
-            out.append(vocab[i])
-        prev = i
-    return out
 
 
 def main() -> None:
@@ -55,7 +47,8 @@ def main() -> None:
             logits = model(**processor(audio, sampling_rate=data.SR, return_tensors="pt")).logits[0]
         compute_s += time.perf_counter() - t0
         audio_s += len(audio) / data.SR
-        ref, hyp = u.phones(), greedy_tokens(logits, vocab, blank)
+        ref = u.phones()
+        hyp = [vocab[t] for t, _, _ in greedy_decode(logits.numpy(), blank)]
         for r, h in align(ref, hyp):
             pairs[(r, h)] += 1
             errors += r != h

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from accent_coach.alignment import greedy_decode
 from accent_coach.whisper_ctc import WhisperCTCConfig, WhisperCTCForCTC
 from training.metrics import edit_distance
 from training.whisper_weights import encoder_state_dict, packaged_tiny_en, read_ct2
@@ -122,15 +123,6 @@ def ctc_loss(model, logits, pad, labels):
     )
 
 
-def greedy(ids: list[int]) -> list[int]:
-    out, prev = [], -1
-    for i in ids:
-        if i != prev and i != 0:
-            out.append(i)
-        prev = i
-    return out
-
-
 @torch.no_grad()
 def evaluate(model, dev, vocab) -> float:
     model.eval()
@@ -138,7 +130,7 @@ def evaluate(model, dev, vocab) -> float:
     for s, lab in zip(dev["states"], dev["labels"]):
         states = [x[None].float() for x in s]
         logits = logits_of(model, states, None)[0]
-        hyp = greedy(logits.argmax(-1).tolist())
+        hyp = [tok for tok, _, _ in greedy_decode(logits.numpy(), blank=0)]
         ref = encode_labels(lab, vocab)
         errors += edit_distance(ref, hyp)
         total += len(ref)
