@@ -39,6 +39,7 @@ def main() -> None:
     pairs: Counter = Counter()
     ref_count: Counter = Counter()
     errors = total = 0
+    by_speaker: dict[str, list[int]] = {}
     audio_s = compute_s = 0.0
     for u in dev:
         audio = data.load(u.audio)
@@ -49,16 +50,22 @@ def main() -> None:
         audio_s += len(audio) / data.SR
         ref = u.phones()
         hyp = [vocab[t] for t, _, _ in greedy_decode(logits.numpy(), blank)]
+        spk = by_speaker.setdefault(u.speaker, [0, 0])
         for r, h in align(ref, hyp):
             pairs[(r, h)] += 1
             errors += r != h
+            spk[0] += r != h
             if r is not None:
                 ref_count[r] += 1
         total += len(ref)
+        spk[1] += len(ref)
     speakers = len({u.speaker for u in dev})
     print(f"dev: {len(dev)} utterances, {speakers} held-out speakers, {total} phones")
     print(f"greedy PER: {100 * errors / total:.2f}%")
     print(f"real-time factor ({args.threads} thread): {compute_s / audio_s:.4f}")
+    print(
+        "per speaker: " + ", ".join(f"{s} {100 * e / n:.0f}%" for s, (e, n) in by_speaker.items())
+    )
     print("\ntop-15 confusions (expected → heard, '∅' = nothing):")
     conf = [(k, n) for k, n in pairs.items() if k[0] != k[1]]
     for (r, h), n in sorted(conf, key=lambda kv: -kv[1])[:15]:

@@ -52,6 +52,19 @@ def new_model(vocab: list[str], upto: int, head_dropout: float = 0.1) -> Whisper
     return model
 
 
+def param_groups(model: WhisperCTCForCTC, args) -> list[dict]:
+    """Head at ``--lr``; encoder layers at ``--encoder-lr``, shrinking by ``--layer-decay``
+    per layer downwards, so the lowest (most general) layers move least."""
+    n = len(model.layers)
+    groups = [{"params": list(model.layer_norm.parameters()), "lr": args.encoder_lr}]
+    for i in range(args.upto, n):
+        lr = args.encoder_lr * args.layer_decay ** (n - 1 - i)
+        groups.append({"params": list(model.layers[i].parameters()), "lr": lr})
+    taken = {id(p) for g in groups for p in g["params"]}
+    head = [p for p in model.parameters() if p.requires_grad and id(p) not in taken]
+    return [{"params": head, "lr": args.lr}, *groups]
+
+
 def epoch_items(sets, rng: random.Random, synth_share: float) -> list[tuple]:
     """One variant (clean/speed/noisy) of each real clip, plus a share of synthetic clips."""
     real = [n for n in ("clean", "speed", "noisy") if n in sets]
@@ -144,9 +157,12 @@ def main() -> None:
     ap.add_argument("--run", type=Path, default=Path("runs/tiny"))
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--minutes", type=float, default=0, help="stop after this wall time")
-    ap.add_argument("--upto", type=int, default=2, help="frozen encoder layers (as extracted)")
+    ap.add_argument(
+        "--upto", type=int, default=2, help="frozen encoder layers (≤ the extracted depth)"
+    )
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--encoder-lr", type=float, default=2e-4)
+    ap.add_argument("--layer-decay", type=float, default=1.0, help="encoder lr factor per layer")
     ap.add_argument("--max-frames", type=int, default=3500)
     ap.add_argument("--warmup", type=int, default=100, help="warm-up steps")
     ap.add_argument("--channel-dropout", type=float, default=0.0)
@@ -162,22 +178,15 @@ def main() -> None:
     args.run.mkdir(parents=True, exist_ok=True)
     sets = load_sets(args.features, TRAIN_SETS)
     dev = torch.load(args.features / "dev.pt", weights_only=False)
+    for d in [*sets.values(), dev]:  # states stored deeper than --upto: train from lower ones
+        d["states"] = [s[: args.upto + 1] for s in d["states"]]
     vocab_list = build_vocab({**sets, "dev": dev})
     vocab = {p: i for i, p in enumerate(vocab_list)}
     model = new_model(vocab_list, args.upto, args.head_dropout)
-    head = [
-        p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("layers")
-    ]
-    enc = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("layers")]
-    enc += list(model.layer_norm.parameters())
-    head = [p for p in head if all(p is not q for q in enc)]
-    opt = torch.optim.AdamW(
-        [{"params": head, "lr": args.lr}, {"params": enc, "lr": args.encoder_lr}],
-        weight_decay=0.01,
-    )
+    opt = torch.optim.AdamW(param_groups(model, args), weight_decay=0.01)
     base_lrs = [g["lr"] for g in opt.param_groups]
     warmup = args.warmup
-    state = {"epoch": 0, "step": 0, "best": 1.0, "log": []}
+    state = {"epoch": 0, "step": 0, "best": math.inf, "log": []}
     last = args.run / "last.pt"
     if last.exists():
         ck = torch.load(last, weights_only=False)
