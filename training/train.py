@@ -169,6 +169,7 @@ def main() -> None:
     ap.add_argument("--head-dropout", type=float, default=0.1)
     ap.add_argument("--mask-every", type=int, default=60, help="one 1–3 frame mask per N frames")
     ap.add_argument("--stop-after", type=int, default=0, help="stop after this epoch")
+    ap.add_argument("--sets", nargs="+", default=list(TRAIN_SETS), help="stored sets to train on")
     ap.add_argument("--synth-share", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
@@ -176,7 +177,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     args.run.mkdir(parents=True, exist_ok=True)
-    sets = load_sets(args.features, TRAIN_SETS)
+    sets = load_sets(args.features, args.sets)
     dev = torch.load(args.features / "dev.pt", weights_only=False)
     for d in [*sets.values(), dev]:  # states stored deeper than --upto: train from lower ones
         d["states"] = [s[: args.upto + 1] for s in d["states"]]
