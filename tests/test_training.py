@@ -45,10 +45,7 @@ def _model(upto: int) -> WhisperCTCForCTC:
         head_attention_heads=2,
         head_ffn_dim=64,
     )
-    model = WhisperCTCForCTC(config)
-    for p in list(model.stem.parameters()) + list(model.layers[:upto].parameters()):
-        p.requires_grad = False
-    return model
+    return train.freeze_below(WhisperCTCForCTC(config), upto)
 
 
 def test_layer_decay_gives_lower_layers_smaller_rates() -> None:

@@ -47,6 +47,11 @@ def encode_labels(labels: list[str], vocab: dict[str, int]) -> list[int]:
 def new_model(vocab: list[str], upto: int, head_dropout: float = 0.1) -> WhisperCTCForCTC:
     model = WhisperCTCForCTC(WhisperCTCConfig(vocab_size=len(vocab), head_dropout=head_dropout))
     model.load_state_dict(encoder_state_dict(read_ct2(packaged_tiny_en())), strict=False)
+    return freeze_below(model, upto)
+
+
+def freeze_below(model: WhisperCTCForCTC, upto: int) -> WhisperCTCForCTC:
+    """Freeze the conv stem and encoder layers 0…upto-1 (their states are stored)."""
     for p in list(model.stem.parameters()) + list(model.layers[:upto].parameters()):
         p.requires_grad = False
     return model
