@@ -38,7 +38,6 @@ def main() -> None:
     dev = dev[: args.limit] if args.limit else dev
     pairs: Counter = Counter()
     ref_count: Counter = Counter()
-    errors = total = 0
     by_speaker: dict[str, list[int]] = {}
     audio_s = compute_s = 0.0
     for u in dev:
@@ -53,13 +52,12 @@ def main() -> None:
         spk = by_speaker.setdefault(u.speaker, [0, 0])
         for r, h in align(ref, hyp):
             pairs[(r, h)] += 1
-            errors += r != h
             spk[0] += r != h
             if r is not None:
                 ref_count[r] += 1
-        total += len(ref)
         spk[1] += len(ref)
-    speakers = len({u.speaker for u in dev})
+    errors, total = (sum(col) for col in zip(*by_speaker.values()))
+    speakers = len(by_speaker)
     print(f"dev: {len(dev)} utterances, {speakers} held-out speakers, {total} phones")
     print(f"greedy PER: {100 * errors / total:.2f}%")
     print(f"real-time factor ({args.threads} thread): {compute_s / audio_s:.4f}")
