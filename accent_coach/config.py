@@ -50,6 +50,14 @@ def _env(name: str) -> str | None:
     return value or None
 
 
+def data_dir() -> Path:
+    """The app's data folder, even when an unrelated setting is bad (voices, caches)."""
+    try:
+        return get_settings().data_dir
+    except ValueError:
+        return Path(_env("ACCENT_COACH_DATA_DIR") or "~/.accent_coach").expanduser()
+
+
 def get_settings() -> Settings:
     """Current settings; a bad value raises ``ValueError`` naming the variable."""
     dtype = (_env("ACCENT_COACH_DTYPE") or "float32").lower()

@@ -29,8 +29,8 @@ SENTENCES = [
 
 def _clip(target_s: float) -> tuple[np.ndarray, str]:
     """espeak speech of about ``target_s`` seconds and its text."""
-    from accent_coach.audio import resample
-    from accent_coach.tts import synthesize
+    from accent_coach.engine.audio import resample
+    from accent_coach.speech.espeak import synthesize
 
     words = " ".join(SENTENCES * 10).split()
     lo, hi = 1, len(words)
@@ -54,8 +54,9 @@ def run(repeats: int, batch_items: int, durations: list[float], prosody: bool) -
     import soundfile as sf
     import torch
 
-    from accent_coach.assess import _espeak_reference_contour, assess, assess_batch
-    from accent_coach.model_manager import get_manager
+    from accent_coach.engine.assess import _espeak_reference_contour, assess
+    from accent_coach.engine.batch import assess_batch
+    from accent_coach.speech.manager import get_manager
 
     torch.set_num_threads(1)
     rss0 = _rss_mb()

@@ -44,10 +44,10 @@ def _fit_logistic(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> tuple[float, f
 
 def _score_phones(post, ids, targets, cands, accepted):
     """LPRs and heard-match flags exactly as the engine computes them."""
-    from accent_coach import scoring
-    from accent_coach.alignment import forced_align, greedy_decode
-    from accent_coach.assess import _heard_vs_expected, heard_per_target
-    from accent_coach.phonemes import to_ipa
+    from accent_coach.engine import scoring
+    from accent_coach.engine.alignment import forced_align, greedy_decode
+    from accent_coach.engine.assess import _heard_vs_expected, heard_per_target
+    from accent_coach.engine.g2p import to_ipa
 
     fa = forced_align(post.logp, ids, post.blank_id)
     heard = greedy_decode(post.logp, post.blank_id)
@@ -63,12 +63,12 @@ def collect(limit: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray, n
 
     import torch
 
-    from accent_coach.articulation import distance
-    from accent_coach.assess import _accepted, _candidates, _targets
-    from accent_coach.audio import load_audio
-    from accent_coach.model_manager import get_manager
-    from accent_coach.phonemes import reference
-    from accent_coach.recognition import posteriors
+    from accent_coach.engine.articulation import distance
+    from accent_coach.engine.assess import _accepted, _candidates, _targets
+    from accent_coach.engine.audio import load_audio
+    from accent_coach.engine.g2p import reference
+    from accent_coach.speech.manager import get_manager
+    from accent_coach.speech.posteriors import posteriors
 
     torch.set_num_threads(1)
     utts = held_out()

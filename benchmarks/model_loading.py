@@ -27,15 +27,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from accent_coach.config import Settings  # noqa: E402
-from accent_coach.model_manager import (  # noqa: E402
-    EMBEDDED,
+from accent_coach.speech.manager import (  # noqa: E402
     ASRModelManager,
     LoadedModel,
-    embedded_installed,
     load_checkpoint,
     quiet_transformers,
-    resolve_model,
 )
+from accent_coach.speech.registry import EMBEDDED, embedded_installed, resolve_model  # noqa: E402
 
 SAMPLE_RATE = 16_000
 

@@ -19,7 +19,7 @@ import torch
 
 
 def speech(seconds: float) -> np.ndarray:
-    from accent_coach.tts import synthesize
+    from accent_coach.speech.espeak import synthesize
 
     text = "the quick brown fox jumps over the lazy dog while we read this sentence aloud. "
     audio, sr = synthesize(text * 8)
@@ -34,8 +34,8 @@ def speech(seconds: float) -> np.ndarray:
 def main() -> None:
     from transformers import AutoModelForCTC, AutoProcessor
 
-    import accent_coach.whisper_ctc  # noqa: F401  (registers the architecture)
-    from accent_coach.model_manager import EMBEDDED_MODEL_DIR
+    import accent_coach.speech.whisper_ctc  # noqa: F401  (registers the architecture)
+    from accent_coach.speech.registry import EMBEDDED_MODEL_DIR
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", type=Path, default=EMBEDDED_MODEL_DIR)

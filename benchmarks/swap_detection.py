@@ -22,7 +22,7 @@ from benchmarks.devdata import available, corpus_words, held_out
 
 
 def _swap(words: list[str], vocab: list[str], rng: random.Random) -> tuple[list[str], int]:
-    from accent_coach.phonemes import text_to_phones
+    from accent_coach.engine.g2p import text_to_phones
 
     pos = rng.randrange(len(words))
     orig = text_to_phones(words[pos])
@@ -53,10 +53,10 @@ def _sweep(swapped: list[float], others: list[float], true: list[float]) -> list
 def evaluate(limit: int | None, speakers: str, seed: int = 0, sweep: bool = False) -> dict:
     import torch
 
-    from accent_coach.assess import assess
-    from accent_coach.audio import load_audio
-    from accent_coach.model_manager import get_manager
-    from accent_coach.recognition import posteriors
+    from accent_coach.engine.assess import assess
+    from accent_coach.engine.audio import load_audio
+    from accent_coach.speech.manager import get_manager
+    from accent_coach.speech.posteriors import posteriors
 
     torch.set_num_threads(1)
     utts = held_out()

@@ -6,10 +6,10 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from accent_coach.config import ENV_VARS
-from accent_coach.model_manager import (
+from accent_coach.speech.manager import ASRModelManager
+from accent_coach.speech.registry import (
     EMBEDDED,
     KNOWN_MODELS,
-    ASRModelManager,
     ModelLoadError,
     embedded_installed,
     hub_cached,

@@ -37,7 +37,7 @@ def fresh_manager(monkeypatch: pytest.MonkeyPatch):
     """A new process-wide manager (and empty Streamlit resource cache) for one test."""
     import streamlit as st
 
-    from accent_coach import model_manager
+    from accent_coach.speech import manager as model_manager
 
     monkeypatch.delenv("ACCENT_COACH_DEVICE", raising=False)
     monkeypatch.delenv("ACCENT_COACH_MODEL", raising=False)

@@ -10,8 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from accent_coach.speech.registry import EMBEDDED_MODEL_DIR
+
 REPO = Path(__file__).resolve().parents[1]
-EMBEDDED = REPO / "accent_coach" / "models" / "whisper-tiny-ipa-ctc"
+EMBEDDED = EMBEDDED_MODEL_DIR
 DATA = REPO.parent / "shared" / "data" / "speechocean762-train"
 if str(REPO) not in sys.path:  # benchmarks/ is imported by the data tests
     sys.path.insert(0, str(REPO))
@@ -19,7 +21,7 @@ if str(REPO) not in sys.path:  # benchmarks/ is imported by the data tests
 
 @dataclass
 class FakeLoaded:
-    """Stands in for model_manager.LoadedModel (same fields the engine reads)."""
+    """Stands in for speech.manager.LoadedModel (same fields the engine reads)."""
 
     name: str
     processor: Any
@@ -38,12 +40,12 @@ def tiny_random_model(output_kind: str = "ipa") -> FakeLoaded:
     import torch
     from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC
 
-    from accent_coach.phonemes import text_to_phones
+    from accent_coach.engine.g2p import text_to_phones
 
     if output_kind == "chars":
         vocab = ["<pad>", "<unk>", "|", *"abcdefghijklmnopqrstuvwxyz'"]
     elif output_kind == "arpabet":
-        from accent_coach.phonemes import ARPABET_TO_IPA
+        from accent_coach.engine.g2p import ARPABET_TO_IPA
 
         vocab = ["<pad>", "<unk>", *sorted(ARPABET_TO_IPA)]
     else:
@@ -63,15 +65,15 @@ def tiny_random_model(output_kind: str = "ipa") -> FakeLoaded:
 
 def embedded_model() -> Any:
     """The real embedded recognizer, loaded through the model manager (cached there)."""
-    from accent_coach.model_manager import get_manager
+    from accent_coach.speech.manager import get_manager
 
     return get_manager().load_model(None)
 
 
 def speech(text: str, voice: str = "us", rate: int = 150) -> np.ndarray:
     """espeak-ng speech of ``text`` at 16 kHz."""
-    from accent_coach.audio import resample
-    from accent_coach.tts import synthesize
+    from accent_coach.engine.audio import resample
+    from accent_coach.speech.espeak import synthesize
 
     wav, sr = synthesize(text, voice=voice, rate_wpm=rate)
     return resample(wav, sr)

@@ -20,7 +20,9 @@ PAGES = ["pages/practice.py", "pages/tutor.py", "pages/progress.py", "pages/sett
 @pytest.fixture
 def no_trained_model(fresh_manager, monkeypatch, tmp_path):
     """The state of a fresh clone before the embedded model lands."""
-    monkeypatch.setattr(fresh_manager, "EMBEDDED_MODEL_DIR", tmp_path / "whisper-tiny-ipa-ctc")
+    monkeypatch.setattr(
+        "accent_coach.speech.registry.EMBEDDED_MODEL_DIR", tmp_path / "whisper-tiny-ipa-ctc"
+    )
     return fresh_manager
 
 

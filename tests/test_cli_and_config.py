@@ -50,7 +50,7 @@ def test_readme_documents_every_setting():
 
 
 def test_models_command_lists_registry_and_offline_state(capsys, monkeypatch, tmp_path):
-    monkeypatch.setattr("accent_coach.model_manager.EMBEDDED_MODEL_DIR", tmp_path / "none")
+    monkeypatch.setattr("accent_coach.speech.registry.EMBEDDED_MODEL_DIR", tmp_path / "none")
     assert cli.main(["models"]) == 0
     out = capsys.readouterr().out
     assert "embedded" in out and "no trained model installed yet" in out

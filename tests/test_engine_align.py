@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from accent_coach import scoring
-from accent_coach.alignment import align_sequences, forced_align, greedy_decode
-from accent_coach.articulation import distance
+from accent_coach.engine import scoring
+from accent_coach.engine.alignment import align_sequences, forced_align, greedy_decode
+from accent_coach.engine.articulation import distance
 
 
 def posteriors_for(frames: list[int], vocab_size: int, p: float = 0.94) -> np.ndarray:

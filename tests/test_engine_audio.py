@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from accent_coach.audio import SAMPLE_RATE, AudioError, check, load_audio, speech_bounds
-from accent_coach.tts import synthesize
+from accent_coach.engine.audio import SAMPLE_RATE, AudioError, check, load_audio, speech_bounds
+from accent_coach.speech.espeak import synthesize
 
 
 def _tone(seconds: float, sr: int = SAMPLE_RATE, amp: float = 0.3) -> np.ndarray:

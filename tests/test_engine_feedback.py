@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accent_coach import feedback
+from accent_coach.engine import feedback
 
 
 def test_known_pairs_have_minimal_pairs() -> None:

@@ -13,11 +13,12 @@ import pytest
 import soundfile as sf
 from engine_fixtures import speech, tiny_random_model
 
-from accent_coach import assess_cli
-from accent_coach.assess import PHONE_ERRORS, WORD_ERRORS, assess, assess_batch
-from accent_coach.audio import AudioError
-from accent_coach.phonemes import TextError, reference
-from accent_coach.recognition import posteriors
+from accent_coach.cli import assess as assess_cli
+from accent_coach.engine.assess import PHONE_ERRORS, WORD_ERRORS, assess
+from accent_coach.engine.audio import AudioError
+from accent_coach.engine.batch import assess_batch
+from accent_coach.engine.g2p import TextError, reference
+from accent_coach.speech.posteriors import posteriors
 
 TEXT = "The quick brown fox jumps over the lazy dog"
 
@@ -80,7 +81,7 @@ def test_arpabet_model_is_scored_in_ipa(clip) -> None:
     d = assess(clip, TEXT, loaded=tiny_random_model("arpabet"), with_prosody=False).to_dict()
     expected = [p["expected"] for w in d["words"] for p in w["phones"] if p["expected"]]
     assert len(expected) == sum(len(w.tokens) for w in reference(TEXT))
-    from accent_coach.phonemes import ARPABET_TO_IPA
+    from accent_coach.engine.g2p import ARPABET_TO_IPA
 
     heard = [p["heard"] for w in d["words"] for p in w["phones"] if p["heard"]]
     ipa = set(ARPABET_TO_IPA.values()) | set(expected)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from accent_coach import prosody
-from accent_coach.tts import synthesize
+from accent_coach.engine import prosody
+from accent_coach.speech.espeak import synthesize
 
 TEXT = "Are you coming to the party tonight? I really hope so!"
 

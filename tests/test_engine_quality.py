@@ -1,6 +1,6 @@
 """Quality on the real embedded recognizer with espeak-ng speech (and dev data if present).
 
-These tests need the trained model in accent_coach/models/whisper-tiny-ipa-ctc and
+These tests need the trained model in accent_coach/speech/models/whisper-tiny-ipa-ctc and
 skip with that reason when it is absent; the data test also needs
 ../shared/data/speechocean762-train.
 """
@@ -17,7 +17,7 @@ import pytest
 import soundfile as sf
 from engine_fixtures import EMBEDDED, REPO, embedded_model, speech
 
-from accent_coach.assess import assess
+from accent_coach.engine.assess import assess
 
 pytestmark = pytest.mark.skipif(
     not (EMBEDDED / "model.safetensors").is_file(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accent_coach.phonemes import (
+from accent_coach.engine.g2p import (
     TextError,
     normalize_text,
     number_words,

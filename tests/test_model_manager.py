@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from accent_coach import model_manager as mm
 from accent_coach.config import Settings
-from accent_coach.model_manager import ASRModelManager, ModelLoadError
+from accent_coach.speech import manager as mm
+from accent_coach.speech import registry as reg
+from accent_coach.speech import whisper_ctc
+from accent_coach.speech.manager import ASRModelManager
+from accent_coach.speech.registry import ModelLoadError
 
 
 def manager(**settings) -> ASRModelManager:
@@ -24,7 +27,7 @@ def manager(**settings) -> ASRModelManager:
 
 
 def test_registry_lists_embedded_default_then_known_hub_models():
-    names = [spec.name for spec in mm.registry()]
+    names = [spec.name for spec in reg.registry()]
     assert names[0] == "embedded"
     assert names[1:] == [
         "facebook/wav2vec2-lv-60-espeak-cv-ft",
@@ -32,37 +35,37 @@ def test_registry_lists_embedded_default_then_known_hub_models():
         "facebook/wav2vec2-base-960h",
         "facebook/wav2vec2-large-960h",
     ]
-    kinds = {spec.name: spec.output_kind for spec in mm.registry()}
+    kinds = {spec.name: spec.output_kind for spec in reg.registry()}
     assert kinds["facebook/wav2vec2-lv-60-espeak-cv-ft"] == "ipa"
     assert kinds["facebook/wav2vec2-base-960h"] == "chars"
-    assert {s.name for s in mm.registry() if s.recommended} == {
+    assert {s.name for s in reg.registry() if s.recommended} == {
         "facebook/wav2vec2-lv-60-espeak-cv-ft",
         "facebook/wav2vec2-xlsr-53-espeak-cv-ft",
     }
 
 
 def test_resolve_embedded_known_local_and_any_hub_id(tmp_path: Path):
-    embedded = mm.resolve_model("embedded")
-    assert (embedded.source, Path(embedded.path_or_id)) == ("embedded", mm.EMBEDDED_MODEL_DIR)
-    assert mm.EMBEDDED_MODEL_DIR == Path(mm.__file__).parent / "models" / "whisper-tiny-ipa-ctc"
-    assert mm.resolve_model("facebook/wav2vec2-base-960h").source == "hub"
-    local = mm.resolve_model(str(tmp_path))
+    embedded = reg.resolve_model("embedded")
+    assert (embedded.source, Path(embedded.path_or_id)) == ("embedded", reg.EMBEDDED_MODEL_DIR)
+    assert reg.EMBEDDED_MODEL_DIR == Path(reg.__file__).parent / "models" / "whisper-tiny-ipa-ctc"
+    assert reg.resolve_model("facebook/wav2vec2-base-960h").source == "hub"
+    local = reg.resolve_model(str(tmp_path))
     assert (local.source, local.name) == ("local", str(tmp_path.resolve()))
-    other = mm.resolve_model("someone/some-ctc-model")
+    other = reg.resolve_model("someone/some-ctc-model")
     assert (other.source, other.path_or_id) == ("hub", "someone/some-ctc-model")
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "./no/such/folder", "not a model id!"])
 def test_resolve_rejects_names_that_are_neither_folder_nor_hub_id(bad: str):
     with pytest.raises(ModelLoadError):
-        mm.resolve_model(bad)
+        reg.resolve_model(bad)
 
 
 def test_resolve_rejects_a_file(tmp_path: Path):
     file = tmp_path / "model.bin"
     file.write_bytes(b"x")
     with pytest.raises(ModelLoadError, match="is a file"):
-        mm.resolve_model(str(file))
+        reg.resolve_model(str(file))
 
 
 # --- vocabulary kind --------------------------------------------------------
@@ -82,14 +85,14 @@ CHARS_960H = ["<pad>", "<s>", "</s>", "<unk>", "|", "E", "T", "A", "O", "N", "I"
      ([t.lower() for t in CHARS_960H], "chars")],
 )
 def test_detect_output_kind(vocab: list[str], kind: str):
-    assert mm.detect_output_kind(vocab) == kind
+    assert reg.detect_output_kind(vocab) == kind
 
 
 def test_detect_output_kind_refuses_unknown_vocabularies():
     with pytest.raises(ModelLoadError, match="Can't tell"):
-        mm.detect_output_kind(["<pad>", "hello", "world", "token", "piece"])
+        reg.detect_output_kind(["<pad>", "hello", "world", "token", "piece"])
     with pytest.raises(ModelLoadError):
-        mm.detect_output_kind(["<pad>", "<unk>", "|"])
+        reg.detect_output_kind(["<pad>", "<unk>", "|"])
 
 
 # --- device -----------------------------------------------------------------
@@ -151,7 +154,7 @@ def test_gpu_out_of_memory_falls_back_to_cpu_and_says_so(monkeypatch, tiny_model
         return real_to(self, *args, device=device, **kwargs)
 
     monkeypatch.setattr(torch.nn.Module, "to", to)
-    loaded = mm.load_checkpoint(mm.resolve_model(str(tiny_models["ipa_a"])), "cuda")
+    loaded = mm.load_checkpoint(reg.resolve_model(str(tiny_models["ipa_a"])), "cuda")
     assert loaded.device == "cpu"
     assert next(loaded.model.parameters()).device.type == "cpu"
     assert any("Not enough memory on cuda" in n for n in loaded.notes)
@@ -229,9 +232,9 @@ def test_folder_without_config_is_not_a_model(tmp_path):
 
 
 def test_embedded_default_says_plainly_no_trained_model(monkeypatch, tmp_path, load_counts):
-    monkeypatch.setattr(mm, "EMBEDDED_MODEL_DIR", tmp_path / "whisper-tiny-ipa-ctc")
+    monkeypatch.setattr(reg, "EMBEDDED_MODEL_DIR", tmp_path / "whisper-tiny-ipa-ctc")
     m = manager()
-    assert m.selected_name == "embedded" and not mm.embedded_installed()
+    assert m.selected_name == "embedded" and not reg.embedded_installed()
     with pytest.raises(ModelLoadError, match="No trained model is installed"):
         m.load_model()
     assert m.failed() and m.current is None
@@ -247,7 +250,7 @@ def test_offline_hub_id_names_model_and_fetch_command(tiny_models, load_counts):
     assert "facebook/wav2vec2-base-960h" in message
     assert "accent-coach fetch facebook/wav2vec2-base-960h" in message
     assert m.current is previous and load_counts["from_pretrained"] == 1
-    assert not mm.hub_reachable()  # HF_HUB_OFFLINE=1 in conftest
+    assert not reg.hub_reachable()  # HF_HUB_OFFLINE=1 in conftest
 
 
 def test_concurrent_sessions_load_once(tiny_models, load_counts):
@@ -298,7 +301,6 @@ def test_embedded_architecture_loads_through_the_same_auto_classes(
     monkeypatch, tmp_path, load_counts
 ):
     """A tiny model of our own Whisper-CTC type, saved the way training exports it."""
-    whisper_ctc = pytest.importorskip("accent_coach.whisper_ctc")
     from transformers import Wav2Vec2PhonemeCTCTokenizer, Wav2Vec2Processor
 
     folder = tmp_path / "whisper-tiny-ipa-ctc"
@@ -318,8 +320,8 @@ def test_embedded_architecture_loads_through_the_same_auto_classes(
     Wav2Vec2Processor(
         feature_extractor=whisper_ctc.WhisperCTCFeatureExtractor(), tokenizer=tokenizer
     ).save_pretrained(folder)
-    monkeypatch.setattr(mm, "EMBEDDED_MODEL_DIR", folder)
-    assert mm.embedded_installed()
+    monkeypatch.setattr(reg, "EMBEDDED_MODEL_DIR", folder)
+    assert reg.embedded_installed()
 
     loaded = manager().load_model()  # the configured default: embedded
     assert (loaded.name, loaded.source, loaded.output_kind) == ("embedded", "embedded", "ipa")

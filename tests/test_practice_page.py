@@ -20,14 +20,16 @@ if str(REPO) not in sys.path:
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from accent_coach.speech.registry import EMBEDDED_MODEL_DIR  # noqa: E402
+
 PAGE = str(REPO / "pages" / "practice.py")
-EMBEDDED_WEIGHTS = REPO / "accent_coach" / "models" / "whisper-tiny-ipa-ctc" / "model.safetensors"
+EMBEDDED_WEIGHTS = EMBEDDED_MODEL_DIR / "model.safetensors"
 TEXT = "Think of three things."
 TIMEOUT = 120
 
 
 def _wav(text: str) -> bytes:
-    from accent_coach.tts import synthesize
+    from accent_coach.speech.espeak import synthesize
 
     wav, sr = synthesize(text, voice="us")
     buf = io.BytesIO()
@@ -39,7 +41,7 @@ def _use_model(monkeypatch, name: str) -> None:
     """Point the app at ``name`` and drop any manager built for other settings."""
     import streamlit as st
 
-    from accent_coach.model_manager import reset_manager
+    from accent_coach.speech.manager import reset_manager
 
     monkeypatch.setenv("ACCENT_COACH_MODEL", name)
     reset_manager()
@@ -50,7 +52,7 @@ def _use_model(monkeypatch, name: str) -> None:
 def tiny_model_dir(tmp_path_factory) -> Path:
     from tiny_models import build_tiny_ctc
 
-    from accent_coach.phonemes import text_to_phones
+    from accent_coach.engine.g2p import text_to_phones
 
     vocab = ["<pad>", "<unk>", "|", *sorted(set(text_to_phones(TEXT)))]
     return build_tiny_ctc(tmp_path_factory.mktemp("tiny-ctc"), vocab=vocab)
@@ -95,7 +97,7 @@ def test_library_filters_by_level_and_sound(monkeypatch, tmp_path) -> None:
     _use_model(monkeypatch, str(tmp_path / "none"))
     at = _page(level="advanced", sound="θ")
     options = at.selectbox(key="_w.practice.sentence").options
-    from accent_coach.sentences import filter_sentences
+    from accent_coach.practice.sentences import filter_sentences
 
     assert options == [s.text for s in filter_sentences("advanced", "θ")]
 
@@ -115,7 +117,7 @@ def test_custom_text_and_choices_persist_across_reruns(monkeypatch, tmp_path) ->
 
 
 def test_missing_embedded_model_is_said_plainly(monkeypatch) -> None:
-    from accent_coach.model_manager import embedded_installed
+    from accent_coach.speech.registry import embedded_installed
 
     if embedded_installed():
         pytest.skip("the embedded model is installed here, so there is nothing to warn about")
@@ -150,7 +152,7 @@ def test_upload_and_analyse_shows_scores_words_and_cache(monkeypatch, tiny_model
 
 
 def test_drill_button_sets_the_practice_text(monkeypatch, tiny_model_dir) -> None:
-    from accent_coach.practice import drill_for
+    from accent_coach.practice.drills import drill_for
 
     _use_model(monkeypatch, str(tiny_model_dir))
     at = _upload_and_analyse(_custom_page(TEXT), "take.wav", _wav(TEXT), "audio/wav")

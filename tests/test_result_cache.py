@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from accent_coach import assess as assess_module
-from accent_coach.practice import analyse
-from accent_coach.result_cache import ResultCache, cached_call, result_key
+from accent_coach.engine import assess as assess_module
+from accent_coach.practice.session import analyse
+from accent_coach.service.result_cache import ResultCache, cached_call, result_key
 
 TEXT = "Think of three things."
 
 
 def _wav_bytes(text: str) -> bytes:
-    from accent_coach.tts import synthesize
+    from accent_coach.speech.espeak import synthesize
 
     wav, sr = synthesize(text, voice="us")
     buf = io.BytesIO()
@@ -79,7 +79,7 @@ def test_repeat_analysis_is_served_from_cache(tmp_path, take, counted_assess) ->
 
 
 def test_corrupt_take_fails_before_the_engine(tmp_path, counted_assess) -> None:
-    from accent_coach.audio import AudioError
+    from accent_coach.engine.audio import AudioError
 
     with pytest.raises(AudioError):
         analyse(

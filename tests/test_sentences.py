@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from accent_coach.phonemes import espeak_words, recognizer_tokens
-from accent_coach.sentences import (
+from accent_coach.engine.g2p import espeak_words, recognizer_tokens
+from accent_coach.practice.sentences import (
     CONSONANTS,
     LEVELS,
     OBSTRUENTS,

@@ -13,7 +13,7 @@ from argparse import Namespace
 import pytest
 import torch
 
-from accent_coach.whisper_ctc import WhisperCTCConfig, WhisperCTCForCTC
+from accent_coach.speech.whisper_ctc import WhisperCTCConfig, WhisperCTCForCTC
 from training import data, train
 
 

@@ -9,10 +9,10 @@ import pytest
 import torch
 from transformers import AutoModelForCTC, AutoProcessor
 
-from accent_coach import whisper_ctc
-from accent_coach.model_manager import EMBEDDED_MODEL_DIR
-from accent_coach.phonemes import text_to_phones
-from accent_coach.sentences import load_sentences
+from accent_coach.engine.g2p import text_to_phones
+from accent_coach.practice.sentences import load_sentences
+from accent_coach.speech import whisper_ctc
+from accent_coach.speech.registry import EMBEDDED_MODEL_DIR
 
 SHIPPED = (EMBEDDED_MODEL_DIR / "model.safetensors").is_file()
 needs_model = pytest.mark.skipif(not SHIPPED, reason="embedded model folder not installed")
@@ -103,8 +103,8 @@ def test_shipped_vocab_covers_the_sentence_library_in_both_accents():
 @needs_model
 def test_shipped_model_hears_synthetic_speech():
     """Greedy phones of espeak-ng speech (sentences not in training) match the G2P."""
-    from accent_coach.alignment import greedy_decode
-    from accent_coach.tts import synthesize
+    from accent_coach.engine.alignment import greedy_decode
+    from accent_coach.speech.espeak import synthesize
     from training.metrics import edit_distance
 
     processor = AutoProcessor.from_pretrained(EMBEDDED_MODEL_DIR)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from transformers import WhisperFeatureExtractor
 
-from accent_coach.phonemes import text_to_phones
+from accent_coach.engine.g2p import text_to_phones
 from training import data
 from training.metrics import edit_distance
 from training.whisper_weights import packaged_tiny_en

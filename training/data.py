@@ -1,6 +1,6 @@
 """Corpus reading, the speaker-held-out split, labels and augmentation.
 
-Labels are ``accent_coach.phonemes.text_to_phones`` of the lower-cased transcript:
+Labels are ``accent_coach.engine.g2p.text_to_phones`` of the lower-cased transcript:
 the same G2P and tokenization the app uses for its references.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import fftconvolve
 
-from accent_coach.phonemes import text_to_phones
+from accent_coach.engine.g2p import text_to_phones
 
 SR = 16000
 DEV_SPEAKERS = 12  # the last 12 speaker ids (sorted) are held out for model selection

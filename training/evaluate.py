@@ -3,7 +3,7 @@
 Runs the model exactly as the app does (AutoProcessor + AutoModelForCTC, one clip at
 a time), prints PER, the top confusions and per-phone recall.
 
-    python -m training.evaluate --model accent_coach/models/whisper-tiny-ipa-ctc
+    python -m training.evaluate --model accent_coach/speech/models/whisper-tiny-ipa-ctc
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCTC, AutoProcessor
 
-import accent_coach.whisper_ctc  # noqa: F401  (registers the architecture)
-from accent_coach.alignment import greedy_decode
+import accent_coach.speech.whisper_ctc  # noqa: F401  (registers the architecture)
+from accent_coach.engine.alignment import greedy_decode
+from accent_coach.speech.registry import EMBEDDED_MODEL_DIR
 from training import data
 from training.metrics import align
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--model", default="accent_coach/models/whisper-tiny-ipa-ctc")
+    ap.add_argument("--model", default=str(EMBEDDED_MODEL_DIR))
     ap.add_argument("--data", type=Path, default=Path("../shared/data/speechocean762-train"))
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)

@@ -1,6 +1,6 @@
 """Write the best checkpoint as the shipped model folder (fp16 safetensors + processor).
 
-python -m training.export --run runs/tiny --out accent_coach/models/whisper-tiny-ipa-ctc
+python -m training.export --run runs/tiny --out accent_coach/speech/models/whisper-tiny-ipa-ctc
 """
 
 from __future__ import annotations
@@ -13,7 +13,12 @@ from pathlib import Path
 import torch
 from transformers import Wav2Vec2PhonemeCTCTokenizer, Wav2Vec2Processor
 
-from accent_coach.whisper_ctc import WhisperCTCConfig, WhisperCTCFeatureExtractor, WhisperCTCForCTC
+from accent_coach.speech.registry import EMBEDDED_MODEL_DIR
+from accent_coach.speech.whisper_ctc import (
+    WhisperCTCConfig,
+    WhisperCTCFeatureExtractor,
+    WhisperCTCForCTC,
+)
 
 
 def build_processor(vocab: list[str]) -> Wav2Vec2Processor:
@@ -53,7 +58,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--run", type=Path, default=Path("runs/tiny"))
     ap.add_argument("--checkpoint", default="best.pt")
-    ap.add_argument("--out", type=Path, default=Path("accent_coach/models/whisper-tiny-ipa-ctc"))
+    ap.add_argument("--out", type=Path, default=EMBEDDED_MODEL_DIR)
     args = ap.parse_args()
     export(args.run / args.checkpoint, args.out)
 

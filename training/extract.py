@@ -16,7 +16,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from accent_coach.whisper_ctc import WhisperCTCConfig, WhisperCTCFeatureExtractor, WhisperCTCForCTC
+from accent_coach.speech.whisper_ctc import (
+    WhisperCTCConfig,
+    WhisperCTCFeatureExtractor,
+    WhisperCTCForCTC,
+)
 from training import data
 from training.whisper_weights import encoder_state_dict, packaged_tiny_en, read_ct2
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accent_coach.alignment import align_sequences
+from accent_coach.engine.alignment import align_sequences
 
 
 def align(ref: list, hyp: list) -> list[tuple]:

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from accent_coach.alignment import greedy_decode
-from accent_coach.whisper_ctc import WhisperCTCConfig, WhisperCTCForCTC
+from accent_coach.engine.alignment import greedy_decode
+from accent_coach.speech.whisper_ctc import WhisperCTCConfig, WhisperCTCForCTC
 from training.metrics import edit_distance
 from training.whisper_weights import encoder_state_dict, packaged_tiny_en, read_ct2
 

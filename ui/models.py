@@ -12,13 +12,8 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from accent_coach.model_manager import (
-    ASRModelManager,
-    LoadedModel,
-    ModelLoadError,
-    ModelSpec,
-    get_manager,
-)
+from accent_coach.speech.manager import ASRModelManager, LoadedModel, get_manager
+from accent_coach.speech.registry import ModelLoadError, ModelSpec
 
 
 @st.cache_resource(show_spinner=False)

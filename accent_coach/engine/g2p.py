@@ -254,7 +254,7 @@ def normalize_text(text: str) -> list[tuple[str, str]]:
 
 def _levenshtein_pairs(a: list[str], b: list[str]) -> list[tuple[int | None, int | None]]:
     """Minimal edit alignment of two symbol lists as (i, j) index pairs (None = gap)."""
-    from .alignment import align_sequences
+    from accent_coach.engine.alignment import align_sequences
 
     return align_sequences(a, b, lambda x, y: float(x != y), gap_cost=1.0)
 

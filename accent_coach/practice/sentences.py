@@ -78,7 +78,8 @@ class Sentence:
 @functools.cache
 def load_sentences() -> tuple[Sentence, ...]:
     """All library sentences, read once from the packaged JSON file."""
-    raw = resources.files("accent_coach").joinpath("data/sentences.json").read_text("utf-8")
+    data = resources.files("accent_coach.practice").joinpath("data/sentences.json")
+    raw = data.read_text("utf-8")
     return tuple(
         Sentence(d["id"], d["text"], d["level"], tuple(d["sounds"])) for d in json.loads(raw)
     )

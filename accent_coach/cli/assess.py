@@ -57,7 +57,7 @@ def run_assess(args: argparse.Namespace) -> int:
 
 def _load(model: str | None) -> tuple[Any, str | None]:
     try:
-        from .model_manager import get_manager
+        from accent_coach.speech.manager import get_manager
 
         return get_manager().load_model(model), None
     except Exception as exc:  # noqa: BLE001 - reported as one line, exit code 3
@@ -65,13 +65,13 @@ def _load(model: str | None) -> tuple[Any, str | None]:
 
 
 def _run_single(args: argparse.Namespace) -> int:
-    from .assess import assess
-    from .audio import AudioError
-    from .phonemes import TextError
+    from accent_coach.engine.assess import assess
+    from accent_coach.engine.audio import AudioError
+    from accent_coach.engine.g2p import TextError
 
     try:  # check input before paying for the model load
-        from .audio import load_audio
-        from .phonemes import reference
+        from accent_coach.engine.audio import load_audio
+        from accent_coach.engine.g2p import reference
 
         reference(args.text, args.accent)
         load_audio(args.audio)
@@ -97,7 +97,7 @@ def _run_single(args: argparse.Namespace) -> int:
 def _run_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .assess import assess_batch
+    from accent_coach.engine.batch import assess_batch
 
     if not Path(args.batch).is_file():
         return _fail(f"manifest not found: {args.batch}", EXIT_USAGE)
@@ -151,7 +151,7 @@ def format_report(d: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Standalone entry (``python -m accent_coach.assess_cli assess ...``)."""
+    """Standalone entry (``python -m accent_coach.cli.assess assess ...``)."""
     parser = argparse.ArgumentParser(prog="accent-coach")
     sub = parser.add_subparsers(dest="command", required=True)
     add_assess_parser(sub)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .alignment import ForcedAlignment, TokenSpan
+from accent_coach.engine.alignment import ForcedAlignment, TokenSpan
 
 GOP_SLOPE = 0.25  # benchmarks/calibrate.py on the first 6 held-out speakers
 GOP_BIAS = 1.005

@@ -1,7 +1,7 @@
 """Pronunciation assessment: audio + target text → phone, word and sentence scores.
 
-Data flows one way: text → reference phones (phonemes.reference) → frame
-posteriors (recognition) → forced alignment + free recognition (alignment) →
+Data flows one way: text → reference phones (g2p.reference) → frame
+posteriors (speech.posteriors) → forced alignment + free recognition (alignment) →
 GOP and sentence scores (scoring, prosody) → tips (feedback). Character-output
 models get a clearly labelled word-level fallback instead of phone scores.
 """
@@ -9,20 +9,18 @@ models get a clearly labelled word-level fallback instead of phone scores.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import articulation, feedback, prosody, scoring
-from .alignment import align_sequences, forced_align, greedy_decode
-from .audio import SAMPLE_RATE, Audio, AudioError, load_audio
-from .phonemes import RefWord, TextError, reference, to_inventory, to_ipa
-from .recognition import Posteriors, posteriors
+from accent_coach.engine import articulation, feedback, prosody, scoring
+from accent_coach.engine.alignment import align_sequences, forced_align, greedy_decode
+from accent_coach.engine.audio import SAMPLE_RATE, Audio, load_audio
+from accent_coach.engine.g2p import RefWord, reference, to_inventory, to_ipa
+from accent_coach.speech.posteriors import Posteriors, posteriors
 
 OMISSION_SHARE = 0.5  # a word is omitted when at least half its phones were deleted
 SEVERE_PHONE_BELOW = 10.0  # one phone this bad marks its word mispronounced
@@ -80,8 +78,9 @@ def _round(x: float | None, nd: int = 1) -> float | None:
     return None if x is None else round(float(x), nd)
 
 
-def _get_loaded(model: str | None) -> Any:
-    from .model_manager import get_manager
+def loaded_model(model: str | None) -> Any:
+    """The process-wide manager's model (loaded once), for callers that pass none."""
+    from accent_coach.speech.manager import get_manager
 
     return get_manager().load_model(model)
 
@@ -109,7 +108,7 @@ def assess(
     t0 = time.perf_counter()
     refs = reference(text, accent)
     clip = load_audio(audio, sample_rate)
-    loaded = loaded if loaded is not None else _get_loaded(model)
+    loaded = loaded if loaded is not None else loaded_model(model)
     post = precomputed if precomputed is not None else posteriors(loaded, clip.samples)
     if post.output_kind == "chars":
         result = _assess_chars(post, refs, clip)
@@ -444,7 +443,7 @@ def _prosody(result, words, refs, targets, fa, post, clip, accent, reference_aud
 @functools.lru_cache(maxsize=64)
 def _espeak_reference_contour(text: str, accent: str) -> np.ndarray:
     """Contours of espeak's reading; cached, since learners repeat the same sentence."""
-    from .tts import synthesize
+    from accent_coach.speech.espeak import synthesize
 
     return prosody.contours(*synthesize(text, voice=accent))
 
@@ -482,7 +481,7 @@ def _overall(scores: dict[str, float | None]) -> float:
 
 
 def _assess_chars(post: Posteriors, refs: list[RefWord], clip: Audio) -> AssessmentResult:
-    from .phonemes import _levenshtein_pairs
+    from accent_coach.engine.g2p import _levenshtein_pairs
 
     heard = greedy_decode(post.logp, post.blank_id)
     chars = [(post.vocab[t], s, e) for t, s, e in heard]
@@ -536,70 +535,3 @@ def _assess_chars(post: Posteriors, refs: list[RefWord], clip: Audio) -> Assessm
         warnings=["word-level fallback: this model outputs letters, not phones, so words are "
                   "checked by spelling only (no phone scores, no prosody)"],
     )
-
-
-# ---------------------------------------------------------------------------------------
-# Batch mode
-# ---------------------------------------------------------------------------------------
-
-
-def _error_result(item_id: str | None, model: str, message: str) -> dict:
-    return {
-        "id": item_id, "model": model, "duration": None, "elapsed_ms": 0.0,
-        "scores": None, "recognized": [], "words": [], "error": message,
-    }
-
-
-def assess_batch(
-    manifest: str | os.PathLike,
-    out: str | os.PathLike,
-    *,
-    accent: str = "us",
-    model: str | None = None,
-    loaded: Any = None,
-    with_prosody: bool = True,
-) -> dict[str, int]:
-    """Assess every manifest line ``{"id", "audio", "text"[, "accent"]}`` into ``out`` (JSONL).
-
-    The model is loaded once; an item that fails gets its reason in ``error`` and
-    the batch continues. Audio paths are relative to the manifest's folder.
-    Returns counts {"ok": n, "failed": n}.
-    """
-    loaded = loaded if loaded is not None else _get_loaded(model)
-    name = str(getattr(loaded, "name", model or "model"))
-    base = Path(manifest).resolve().parent
-    counts = {"ok": 0, "failed": 0}
-    with open(manifest, encoding="utf-8") as src, open(out, "w", encoding="utf-8") as dst:
-        for n, line in enumerate(src, 1):
-            if not line.strip():
-                continue
-            record = _assess_line(line, n, base, accent, loaded, name, with_prosody)
-            counts["failed" if record.get("error") else "ok"] += 1
-            dst.write(json.dumps(record, ensure_ascii=False) + "\n")
-            dst.flush()
-    return counts
-
-
-def _assess_line(line, n, base, accent, loaded, name, with_prosody) -> dict:
-    item_id = None
-    try:
-        item = json.loads(line)
-        if not isinstance(item, dict):
-            raise ValueError("not a JSON object")
-        item_id = str(item.get("id", n))
-        audio, text = item.get("audio"), item.get("text")
-        if not audio or text is None:
-            raise ValueError('needs "audio" and "text"')
-        path = Path(audio)
-        path = path if path.is_absolute() else base / path
-        res = assess(
-            path, str(text), accent=item.get("accent", accent), loaded=loaded,
-            item_id=item_id, with_prosody=with_prosody,
-        )
-        return res.to_dict()
-    except json.JSONDecodeError as exc:
-        return _error_result(item_id, name, f"line {n}: invalid JSON ({exc.msg})")
-    except (AudioError, TextError, ValueError) as exc:
-        return _error_result(item_id, name, f"line {n}: {exc}")
-    except Exception as exc:  # noqa: BLE001 - one bad item must not stop the batch
-        return _error_result(item_id, name, f"line {n}: {type(exc).__name__}: {exc}")

@@ -107,14 +107,3 @@ def synthesize(
         pcm = engine.synth(text, name, rate_wpm, pitch, pitch_range)
     return pcm.astype(np.float32) / 32768.0, engine.sample_rate
 
-
-def piper_synthesize(text: str, speed: float = 1.0) -> tuple[np.ndarray, int]:
-    """Speak ``text`` with the packaged neural Piper voice (en_US joe), ``speed`` < 1 slower.
-
-    Lives in :mod:`accent_coach.reference` with the disk cache and espeak fallback;
-    exposed here so every synthesizer is reachable from one module. Raises
-    ``ReferenceAudioError`` when piper-tts or the voice package is not installed.
-    """
-    from .reference import piper_synthesize as _piper
-
-    return _piper(text, speed)

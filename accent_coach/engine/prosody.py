@@ -30,7 +30,7 @@ def contours(wav: np.ndarray, sr: int = SR) -> np.ndarray:
     """[T, 2] at 20 ms: pitch in semitones relative to the median (NaN when unvoiced),
     energy in dB z-normalised."""
     if sr != SR:
-        from .audio import resample
+        from accent_coach.engine.audio import resample
 
         wav = resample(wav, sr, SR)
     if len(wav) < 2048:

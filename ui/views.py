@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from accent_coach.plots import score_band
+from ui.plots import score_band
 
 ERROR_LABELS = {
     "none": "",

@@ -20,44 +20,32 @@ import gc
 import logging
 import os
 import re
-import socket
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlparse
+from typing import Any
 
 from accent_coach.config import DEFAULT_MODEL, Settings, get_settings
+from accent_coach.speech.registry import (
+    EMBEDDED_REQUIRED_FILES,
+    ModelLoadError,
+    ModelSpec,
+    OutputKind,
+    Source,
+    detect_output_kind,
+    embedded_installed,
+    hub_cached,
+    hub_reachable,
+    offline_message,
+    resolve_model,
+)
 
 log = logging.getLogger(__name__)
 
-EMBEDDED = "embedded"
-EMBEDDED_MODEL_DIR = Path(__file__).parent / "models" / "whisper-tiny-ipa-ctc"
-EMBEDDED_REQUIRED_FILES = ("config.json", "model.safetensors")
-
-Source = Literal["embedded", "hub", "local"]
-OutputKind = Literal["ipa", "arpabet", "chars"]
-LoadHook = Callable[["ModelSpec"], contextlib.AbstractContextManager[Any]]
-
-
-class ModelLoadError(Exception):
-    """A model could not be used; ``str(exc)`` is a message for the user."""
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """Where a registry name points, before anything is loaded."""
-
-    name: str
-    source: Source
-    path_or_id: str
-    output_kind: OutputKind | None = None  # known beforehand for registry entries
-    description: str = ""
-    recommended: bool = False
-
+LoadHook = Callable[[ModelSpec], contextlib.AbstractContextManager[Any]]
 
 @dataclass
 class LoadedModel:
@@ -95,107 +83,6 @@ class LoadEvent:
     device: str
     seconds: float
     at: float
-
-
-KNOWN_MODELS: dict[str, ModelSpec] = {
-    spec.name: spec
-    for spec in (
-        ModelSpec(
-            "facebook/wav2vec2-lv-60-espeak-cv-ft", "hub", "facebook/wav2vec2-lv-60-espeak-cv-ft",
-            "ipa", "wav2vec2 large (LV-60) fine-tuned to espeak IPA phones.", recommended=True,
-        ),
-        ModelSpec(
-            "facebook/wav2vec2-xlsr-53-espeak-cv-ft", "hub",
-            "facebook/wav2vec2-xlsr-53-espeak-cv-ft",
-            "ipa", "XLSR-53 fine-tuned to espeak IPA phones (multilingual).", recommended=True,
-        ),
-        ModelSpec(
-            "facebook/wav2vec2-base-960h", "hub", "facebook/wav2vec2-base-960h",
-            "chars", "wav2vec2 base, LibriSpeech 960 h, English characters.",
-        ),
-        ModelSpec(
-            "facebook/wav2vec2-large-960h", "hub", "facebook/wav2vec2-large-960h",
-            "chars", "wav2vec2 large, LibriSpeech 960 h, English characters.",
-        ),
-    )
-}
-
-_HF_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
-
-
-def embedded_spec() -> ModelSpec:
-    return ModelSpec(
-        EMBEDDED, "embedded", str(EMBEDDED_MODEL_DIR), "ipa",
-        "Whisper-tiny encoder + CTC head trained for this app; ships inside the package.",
-    )
-
-
-def embedded_installed() -> bool:
-    """True once the trained embedded model's files are in the package."""
-    return all((EMBEDDED_MODEL_DIR / f).is_file() for f in EMBEDDED_REQUIRED_FILES)
-
-
-def registry() -> list[ModelSpec]:
-    """The models offered by name: the embedded default first, then known hub ids."""
-    return [embedded_spec(), *KNOWN_MODELS.values()]
-
-
-def resolve_model(name: str) -> ModelSpec:
-    """Map a user-given name to a spec: ``embedded``, a known id, a folder, or any hub id."""
-    name = (name or "").strip()
-    if not name:
-        raise ModelLoadError("No model name given.")
-    if name == EMBEDDED:
-        return embedded_spec()
-    if name in KNOWN_MODELS:
-        return KNOWN_MODELS[name]
-    path = Path(name).expanduser()
-    if path.is_dir():
-        folder = str(path.resolve())
-        return ModelSpec(folder, "local", folder, description="Local model folder.")
-    if path.exists():
-        raise ModelLoadError(f"'{name}' is a file; a model is a folder with config.json in it.")
-    if _HF_ID.fullmatch(name) and not name.startswith("."):
-        return ModelSpec(name, "hub", name, description="Hugging Face model id.")
-    raise ModelLoadError(
-        f"'{name}' is neither an existing model folder nor a Hugging Face id (owner/name)."
-    )
-
-
-# --- vocabulary kind -------------------------------------------------------------
-
-ARPABET = frozenset(
-    "AA AE AH AO AW AX AXR AY B CH D DH DX EH EL EM EN ER EY F G HH IH IX IY JH K L M N NG "
-    "NX OW OY P Q R S SH T TH UH UW UX V W WH Y Z ZH".split()
-)
-_SPECIAL = re.compile(r"^(<.*>|\[.*\]|\|)$")
-# Letters no plain English character vocabulary uses: IPA Extensions, length marks,
-# combining diacritics, tie bars and the few Latin-1/Greek letters IPA borrows.
-_IPA_CHARS = re.compile("[\u0250-\u02af\u02b0-\u02ff\u0300-\u036fθðæçøœβχ]")
-
-
-def _content_tokens(vocab: list[str]) -> list[str]:
-    return [t for t in vocab if t and t.strip() and not _SPECIAL.match(t)]
-
-
-def detect_output_kind(vocab: list[str]) -> OutputKind:
-    """Tell from a CTC vocabulary whether the model emits IPA, ARPAbet or characters."""
-    tokens = _content_tokens(vocab)
-    if not tokens:
-        raise ModelLoadError("The model's vocabulary has no output symbols besides specials.")
-    ipa = sum(1 for t in tokens if _IPA_CHARS.search(t))
-    if ipa >= max(3, len(tokens) // 10):
-        return "ipa"
-    arpa = [t for t in tokens if t.upper().rstrip("012") in ARPABET]
-    multi = [t for t in arpa if len(t.rstrip("012")) > 1]
-    if len(arpa) >= 0.7 * len(tokens) and len(multi) >= 3:
-        return "arpabet"
-    if sum(1 for t in tokens if len(t) == 1) >= 0.9 * len(tokens):
-        return "chars"
-    raise ModelLoadError(
-        "Can't tell what this model outputs: its vocabulary is neither IPA phones, "
-        f"ARPAbet phones nor characters (e.g. {', '.join(tokens[:8])})."
-    )
 
 
 # --- device ---------------------------------------------------------------------
@@ -240,84 +127,16 @@ def _is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
 
 
-# --- hub / offline --------------------------------------------------------------
-
-_TRUE = {"1", "true", "yes", "on"}
-
-
-def hub_offline_forced() -> bool:
-    flags = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
-    return any(os.environ.get(v, "").lower() in _TRUE for v in flags)
-
-
-def hub_reachable(timeout: float = 3.0) -> bool:
-    """Quick TCP check, so an offline load fails in seconds rather than after retries."""
-    if hub_offline_forced():
-        return False
-    from huggingface_hub import constants
-
-    url = urlparse(constants.ENDPOINT)
-    port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        socket.create_connection((url.hostname or "", port), timeout=timeout).close()
-    except OSError:
-        return False
-    return True
-
-
-def hub_cached(model_id: str) -> bool:
-    """Whether a snapshot of ``model_id`` is already in the local Hugging Face cache."""
-    from huggingface_hub import snapshot_download
-
-    try:
-        snapshot_download(model_id, local_files_only=True)
-    except Exception:  # any failure means "not usable from the cache"
-        return False
-    return True
-
-
-def fetch_command(model_id: str) -> str:
-    return f"accent-coach fetch {model_id}"
-
-
-def offline_message(model_id: str) -> str:
-    return (
-        f"Model '{model_id}' is not in the local Hugging Face cache and the hub can't be "
-        f"reached (offline). When online, run `{fetch_command(model_id)}` once; after that it "
-        "loads offline."
-    )
-
-
-_FETCH_IGNORE = ["*.h5", "*.msgpack", "*.ot", "*.onnx", "tf_model*", "flax_model*", "rust_model*"]
-
-
-def fetch_model(model_id: str) -> Path:
-    """Download ``model_id`` into the Hugging Face cache (needs a network)."""
-    spec = resolve_model(model_id)
-    if spec.source != "hub":
-        raise ModelLoadError(f"'{model_id}' is not a Hugging Face id; nothing to fetch.")
-    if not hub_reachable():
-        raise ModelLoadError(
-            f"Can't fetch '{model_id}': the Hugging Face hub can't be reached (offline)."
-        )
-    from huggingface_hub import snapshot_download
-
-    try:
-        return Path(snapshot_download(spec.path_or_id, ignore_patterns=_FETCH_IGNORE))
-    except Exception as exc:
-        raise ModelLoadError(f"Fetching '{model_id}' failed: {exc}") from exc
-
-
 # --- loading --------------------------------------------------------------------
 
 
 def _register_custom_architectures() -> None:
     """Import our own architectures so the Auto* classes know them (no remote code)."""
     try:
-        import accent_coach.whisper_ctc  # noqa: F401
+        import accent_coach.speech.whisper_ctc  # noqa: F401
     except ImportError as exc:
-        if exc.name != "accent_coach.whisper_ctc":
-            log.warning("accent_coach.whisper_ctc failed to import: %s", exc)
+        if exc.name != "accent_coach.speech.whisper_ctc":
+            log.warning("accent_coach.speech.whisper_ctc failed to import: %s", exc)
 
 
 def _torch_dtype(name: str) -> Any:

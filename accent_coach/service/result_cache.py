@@ -98,7 +98,7 @@ def default_cache() -> ResultCache:
     """The app-wide cache under ``<data dir>/results``."""
     global _DEFAULT
     if _DEFAULT is None:
-        from accent_coach.reference import data_dir
+        from accent_coach.config import data_dir
 
         _DEFAULT = ResultCache(data_dir() / "results")
     return _DEFAULT

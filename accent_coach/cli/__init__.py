@@ -15,7 +15,7 @@ from typing import Any
 from accent_coach import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
+APP_SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> int:
@@ -26,7 +26,7 @@ def _fail(message: str, code: int = EXIT_ERROR) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     """Print the registry with what is usable offline right now."""
     from accent_coach.config import get_settings
-    from accent_coach.model_manager import EMBEDDED, embedded_installed, hub_cached, registry
+    from accent_coach.speech.registry import EMBEDDED, embedded_installed, hub_cached, registry
 
     try:
         default = get_settings().model
@@ -49,7 +49,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     """Download a Hugging Face model into the local cache so it works offline later."""
-    from accent_coach.model_manager import ModelLoadError, fetch_model
+    from accent_coach.speech.registry import ModelLoadError, fetch_model
 
     try:
         path = fetch_model(args.model_id)
@@ -92,9 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_optional_commands(sub: Any) -> None:
     """Sub-commands that live in their own modules."""
     try:
-        from accent_coach.assess_cli import add_assess_parser
+        from accent_coach.cli.assess import add_assess_parser
     except ImportError as exc:
-        if exc.name != "accent_coach.assess_cli":
+        if exc.name != "accent_coach.cli.assess":
             raise
         return
     add_assess_parser(sub)

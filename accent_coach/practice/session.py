@@ -1,0 +1,76 @@
+"""The Practice page's analysis without Streamlit: decode a take, assess it through the cache.
+
+The page stays a thin view over these functions, so the analysis path (decode →
+cached assessment → display data) is tested with real audio bytes even though
+Streamlit's test harness cannot press a microphone button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from accent_coach.service.result_cache import ResultCache, cached_call, result_key
+
+UPLOAD_TYPES = ["wav", "mp3", "ogg", "webm", "m4a", "flac"]
+
+
+@dataclass
+class Analysis:
+    """One analysed take: the engine's result dict and the audio for the plots."""
+
+    result: dict[str, Any]
+    from_cache: bool
+    samples: np.ndarray  # learner audio, mono float32 at 16 kHz
+    sample_rate: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def _engine_assess():
+    """The real engine entry point, looked up at call time (tests count its calls)."""
+    from accent_coach.engine import assess as assess_module
+
+    return assess_module.assess
+
+
+def analyse(
+    audio: bytes,
+    text: str,
+    *,
+    accent: str,
+    load_model: Callable[[], Any],
+    model_name: str,
+    reference: tuple[np.ndarray, int] | None = None,
+    reference_id: str = "",
+    cache: ResultCache | None = None,
+) -> Analysis:
+    """Assess ``audio`` (encoded bytes) against ``text``; the same take is served from cache.
+
+    ``load_model`` returns the model manager's LoadedModel; it is called only on a
+    cache miss, so a repeated analysis never waits for a model load. ``reference``
+    ((samples, rate), or None for the engine's own espeak reading) drives the prosody
+    score, so its voice id ``reference_id`` is part of the cache key.
+    Raises the engine's AudioError/TextError unchanged for the page to show.
+    """
+    from accent_coach.engine.audio import SAMPLE_RATE, load_audio
+
+    decoded = load_audio(audio)  # AudioError for corrupt/silent/short takes, before any model
+    key = result_key(audio, text, accent, model_name, reference_id)
+
+    def compute() -> dict[str, Any]:
+        outcome = _engine_assess()(
+            decoded.samples,
+            text,
+            accent=accent,
+            model=model_name,
+            loaded=load_model(),
+            reference_audio=reference,
+        )
+        return outcome.to_dict() if hasattr(outcome, "to_dict") else dict(outcome)
+
+    result, hit = cached_call(key, compute, cache)
+    warnings = list(dict.fromkeys([*decoded.warnings, *(result.get("warnings") or [])]))
+    return Analysis(result, hit, decoded.samples, SAMPLE_RATE, warnings)
