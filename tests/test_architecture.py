@@ -1,0 +1,135 @@
+"""The layout's promises, checked on the source: data flows one way, no import loops,
+no Streamlit in the core, pages stay layout-sized.
+
+Every import counts, module-level or inside a function: a lazy import still couples
+the two modules.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Who may import whom. A package absent from a value may not be imported by the key.
+ALLOWED: dict[str, set[str]] = {
+    "config": set(),
+    "speech": {"config"},
+    "engine": {"config", "speech"},
+    "storage": {"config"},
+    "service": {"config", "speech", "engine", "storage"},
+    "practice": {"config", "speech", "engine", "storage", "service"},
+    "tutor": {"config", "speech", "engine", "storage", "service"},
+    "cli": {"config", "speech", "engine", "storage", "service", "practice", "tutor"},
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _sources() -> dict[str, Path]:
+    roots = [ROOT / "accent_coach", ROOT / "ui"]
+    return {_module_name(p): p for r in roots for p in sorted(r.rglob("*.py"))}
+
+
+def _imports(module: str, path: Path, known: set[str]) -> set[str]:
+    """Our modules that ``module`` imports (resolving relative and package imports)."""
+    found: set[str] = set()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            names = [f"{base}.{a.name}" for a in node.names] + [base]
+        else:
+            continue
+        for name in names:
+            while name and name not in known:
+                name = name.rpartition(".")[0]
+            if name and name != module:
+                found.add(name)
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    sources = _sources()
+    known = set(sources)
+    return {m: _imports(m, p, known) for m, p in sources.items()}
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "accent_coach" and len(parts) > 1 else None
+
+
+def test_graph_sees_the_core() -> None:
+    graph = _graph()
+    assert "accent_coach.engine.assess" in graph
+    assert "accent_coach.speech.posteriors" in graph["accent_coach.engine.assess"]
+
+
+def test_layers_only_import_downward() -> None:
+    wrong = []
+    for module, deps in _graph().items():
+        layer = _layer(module)
+        if layer is None:
+            continue
+        for dep in deps:
+            other = _layer(dep)
+            if dep.startswith("ui") or (other and other != layer and other not in ALLOWED[layer]):
+                wrong.append(f"{module} -> {dep}")
+    assert not wrong, "upward imports:\n" + "\n".join(wrong)
+
+
+def test_every_core_package_has_a_rule() -> None:
+    layers = {_layer(m) for m in _graph()} - {None}
+    assert layers <= set(ALLOWED), layers - set(ALLOWED)
+
+
+def test_no_import_cycles() -> None:
+    graph = _graph()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for dep in sorted(graph.get(node, ())):
+            if state.get(dep) == 1:
+                cycles.append([*stack[stack.index(dep):], dep])
+            elif dep not in state:
+                visit(dep, [*stack, dep])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_core_never_imports_streamlit() -> None:
+    offenders = []
+    for path in (ROOT / "accent_coach").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = (
+                [a.name for a in node.names] if isinstance(node, ast.Import)
+                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            )
+            if any(n.split(".")[0] == "streamlit" for n in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders
+
+
+@pytest.mark.parametrize("page", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)
+def test_pages_are_layout_sized(page: Path) -> None:
+    assert len(page.read_text("utf-8").splitlines()) <= 250
