@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from accent_coach.errors import AccentCoachError
+
 SAMPLE_RATE = 16_000
 MIN_SECONDS = 0.3  # shorter than one syllable: nothing to score
 DEFAULT_MAX_SECONDS = 600.0  # ten minutes; memory stays flat, but feedback stops being useful
@@ -25,8 +27,11 @@ CLIP_SHARE = 0.001  # warn when more than 0.1 % of samples sit at full scale
 QUIET_PEAK = 0.05
 
 
-class AudioError(ValueError):
+class AudioError(AccentCoachError, ValueError):
     """The recording cannot be assessed; the message says why in plain words."""
+
+    code = "audio_unusable"
+    http_status = 422
 
 
 @dataclass

@@ -11,6 +11,8 @@ import re
 import threading
 from dataclasses import dataclass
 
+from accent_coach.errors import AccentCoachError
+
 ACCENTS = {"us": "en-us", "uk": "en-gb", "en-us": "en-us", "en-gb": "en-gb"}
 STRESS_MARKS = "ˈˌ"
 _WORD_SEP = " | "
@@ -86,8 +88,11 @@ def text_to_phones(text: str, accent: str = "en-us") -> list[str]:
 # --------------------------------------------------------------------------------------
 
 
-class TextError(ValueError):
+class TextError(AccentCoachError, ValueError):
     """The target text has nothing that can be pronounced and scored."""
+
+    code = "text_invalid"
+    http_status = 422
 
 
 @dataclass

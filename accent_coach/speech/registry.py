@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
+from accent_coach.errors import AccentCoachError
+
 EMBEDDED = "embedded"
 EMBEDDED_MODEL_DIR = Path(__file__).parent / "models" / "whisper-tiny-ipa-ctc"
 EMBEDDED_REQUIRED_FILES = ("config.json", "model.safetensors")
@@ -24,8 +26,11 @@ Source = Literal["embedded", "hub", "local"]
 OutputKind = Literal["ipa", "arpabet", "chars"]
 
 
-class ModelLoadError(Exception):
+class ModelLoadError(AccentCoachError):
     """A model could not be used; ``str(exc)`` is a message for the user."""
+
+    code = "model_unavailable"
+    http_status = 503
 
 
 @dataclass(frozen=True)
