@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from accent_coach.engine import articulation, feedback, prosody, scoring
+from accent_coach.engine import articulation, feedback, prosody, scoring, verification
 from accent_coach.engine.alignment import align_sequences, forced_align, greedy_decode
 from accent_coach.engine.audio import SAMPLE_RATE, Audio, load_audio
 from accent_coach.engine.g2p import RefWord, reference, to_inventory, to_ipa
@@ -27,6 +27,10 @@ SEVERE_PHONE_BELOW = 10.0  # one phone this bad marks its word mispronounced
 WORD_TAIL_SECONDS = 0.1  # a word's last phone lasts at most this long past its CTC spike
 WORD_ERRORS = ("none", "mispronunciation", "omission", "insertion")
 PHONE_ERRORS = ("none", "substitution", "deletion", "insertion")
+TEXT_MISMATCH_MESSAGE = (
+    "This does not sound like the sentence — did you read the right text? "
+    "The scores below assume you did."
+)
 
 
 @dataclass
@@ -186,6 +190,9 @@ def _assess_phones(
 ) -> AssessmentResult:
     targets, warnings = _targets(refs, post)
     ids = [t.token_id for t in targets]
+    post, trimmed = _without_trailing_speech(post, ids)
+    if trimmed is not None:
+        warnings.append(f"speech after {trimmed:.1f} s is not part of the sentence; not scored")
     fa = forced_align(post.logp, ids, post.blank_id)
     heard = greedy_decode(post.logp, post.blank_id)
     recognized = [to_ipa(post.vocab[tok], post.output_kind) for tok, _, _ in heard]
@@ -196,6 +203,7 @@ def _assess_phones(
         matches=[h == "" for h in heard_at],
     )
     words = _phone_words(refs, targets, fa, gops, post, heard_at)
+    match = verification.text_match(post.logp, fa.score, heard_at)
     hesitations = _add_insertions(words, targets, heard, recognized, post, fa, pairs)
     tips = _tips(words, refs)
     result = AssessmentResult(
@@ -204,7 +212,12 @@ def _assess_phones(
         warnings=warnings,
     )
     result.words = _ordered(words)
-    _sentence_scores(result, words, refs, targets, fa, post, clip, hesitations)
+    result.details["text_match"] = match.to_dict()
+    result.details["certainty"] = round(verification.certainty(post.logp, post.blank_id), 1)
+    if match.mismatch:
+        result.warnings.append(TEXT_MISMATCH_MESSAGE)
+    produced = _heard_words(targets, heard_at, len(refs)) if match.mismatch else None
+    _sentence_scores(result, words, refs, targets, fa, post, clip, hesitations, produced)
     if with_prosody:
         _prosody(result, words, refs, targets, fa, post, clip, accent, reference_audio)
     else:
@@ -212,6 +225,19 @@ def _assess_phones(
     result.scores["overall"] = _overall(result.scores)
     result.scores = {k: _round(v) for k, v in result.scores.items()}
     return result
+
+
+def _without_trailing_speech(post: Posteriors, ids: list[int]) -> tuple[Posteriors, float | None]:
+    """Posteriors up to the end of the reading (see verification.reading_end), and the
+    time cut at (None when the whole take is the reading)."""
+    heard = greedy_decode(post.logp, post.blank_id)
+    end = verification.reading_end(
+        post.logp, heard, len(ids), post.frame_seconds,
+        lambda logp: forced_align(logp, ids, post.blank_id).score,
+    )
+    if end >= len(post.logp):
+        return post, None
+    return replace(post, logp=post.logp[:end]), end * post.frame_seconds
 
 
 def heard_per_target(targets, recognized, pairs) -> list[str | None]:
@@ -395,12 +421,31 @@ def _tips(words: list[WordResult], refs: list[RefWord]) -> list[feedback.Tip]:
     return tips
 
 
-def _sentence_scores(result, words, refs, targets, fa, post, clip, hesitations) -> None:
+def _heard_words(targets, heard_at, n_words: int) -> list[bool]:
+    """Per reference word: did free recognition hear at least half of its phones? When the
+    speech does not match the text, that (not the forced alignment, which always "finds"
+    every word) says which words were really produced."""
+    heard = [0] * n_words
+    total = [0] * n_words
+    for t, h in zip(targets, heard_at):
+        total[t.word] += 1
+        heard[t.word] += h == ""
+    return [total[w] > 0 and 2 * heard[w] >= total[w] for w in range(n_words)]
+
+
+def _sentence_scores(
+    result, words, refs, targets, fa, post, clip, hesitations, heard: list[bool] | None = None
+) -> None:
     """accuracy = mean phone score over all reference phones (an omitted word's phones
     count with their low scores); completeness as in scoring; fluency = scoring.fluency
-    of the produced words × completeness/100 (skipping words is not fluent reading)."""
+    of the produced words × completeness/100 (skipping words is not fluent reading).
+    ``heard`` (per reference word, given when the text does not match the speech) limits
+    the produced words to those free recognition heard."""
     graded = [w for w in words if w.error != "insertion"]
     produced = [w for w in graded if w.error != "omission" and w.score is not None]
+    if heard is not None:
+        kept = {id(w) for w, ok in zip(graded, heard, strict=True) if ok}
+        produced = [w for w in produced if id(w) in kept]
     scored = [p.score for w in graded for p in w.phones if p.expected is not None]
     accuracy = float(np.mean(scored)) if scored else 0.0
     phones = [p for w in produced for p in w.phones if p.expected is not None]
@@ -421,7 +466,8 @@ def _prosody(result, words, refs, targets, fa, post, clip, accent, reference_aud
     try:
         full = prosody.contours(clip.samples)
         hop = prosody.HOP / SAMPLE_RATE
-        learner = full[int(clip.speech_start / hop) : max(1, int(clip.speech_end / hop))]
+        start, end = _reading_span(words, clip)
+        learner = prosody.renormalized(full[int(start / hop) : max(1, int(end / hop))])
         text = result.text or " ".join(r.text for r in refs)
         if reference_audio is None:
             ref = _espeak_reference_contour(text, accent)
@@ -438,6 +484,18 @@ def _prosody(result, words, refs, targets, fa, post, clip, accent, reference_aud
     except Exception as exc:  # noqa: BLE001 - prosody is optional; never lose the rest
         result.scores["prosody"] = None
         result.warnings.append(f"prosody could not be measured: {exc}")
+
+
+def _reading_span(words: list[WordResult], clip: Audio) -> tuple[float, float]:
+    """From the first to the last produced word (within the voiced region): leading
+    silence, room noise and trailing extra speech must not move the prosody score."""
+    times = [
+        (w.start, w.end) for w in words
+        if w.error not in ("insertion", "omission") and w.start is not None and w.end is not None
+    ]
+    if not times:
+        return clip.speech_start, clip.speech_end
+    return max(clip.speech_start, times[0][0]), min(clip.speech_end, max(e for _, e in times))
 
 
 @functools.lru_cache(maxsize=64)

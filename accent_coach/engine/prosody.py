@@ -47,6 +47,20 @@ def contours(wav: np.ndarray, sr: int = SR) -> np.ndarray:
     return np.stack([semis, energy], axis=1)
 
 
+def renormalized(contour: np.ndarray) -> np.ndarray:
+    """A slice of :func:`contours` normalised on its own (pitch about its own median,
+    energy z-scored), so what lies outside the slice — silence, noise — has no say."""
+    out = np.array(contour, dtype=float, copy=True)
+    if not len(out):
+        return out
+    voiced = ~np.isnan(out[:, 0])
+    if voiced.any():
+        out[voiced, 0] -= np.median(out[voiced, 0])
+    energy = out[:, 1]
+    out[:, 1] = (energy - energy.mean()) / (energy.std() + 1e-6)
+    return out
+
+
 def _block(wav: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """pYIN f0, voicing and energy (dB) of one block; blocks keep pYIN's memory bounded."""
     import librosa
