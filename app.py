@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.models import model_sidebar
+from ui.warmup import warming
 
 st.set_page_config(page_title="Accent Coach", page_icon="🗣️", layout="wide")
+warming()  # starts the background warm-up once per server process (ACCENT_COACH_PRELOAD)
 
 page = st.navigation(
     [

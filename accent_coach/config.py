@@ -23,6 +23,7 @@ class Settings:
     dtype: str = "float32"
     data_dir: Path = Path("~/.accent_coach").expanduser()
     max_loaded_models: int = 1
+    preload: bool = True
     llm_url: str | None = None
     llm_model: str | None = None
 
@@ -38,11 +39,18 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
      "Where attempts, cached results and reference audio are stored."),
     ("ACCENT_COACH_MAX_MODELS", "1",
      "How many recognizers stay in memory at once (switching back to a kept one is instant)."),
+    ("ACCENT_COACH_PRELOAD", "1",
+     "`1`: load the selected recognizer and warm the engine in the background at start; `0`: "
+     "load on first use."),
     ("ACCENT_COACH_LLM_URL", "(unset)",
      "OpenAI-compatible endpoint for the conversation tutor (not used yet)."),
     ("ACCENT_COACH_LLM_MODEL", "(unset)",
      "Model name to request from that endpoint (not used yet)."),
 )
+
+
+_BOOLS = {"1": True, "true": True, "yes": True, "on": True,
+          "0": False, "false": False, "no": False, "off": False}
 
 
 def _env(name: str) -> str | None:
@@ -72,7 +80,11 @@ def get_settings() -> Settings:
         raise ValueError(
             f"ACCENT_COACH_MAX_MODELS={max_models_raw!r} must be a whole number of at least 1."
         ) from None
+    preload_raw = (_env("ACCENT_COACH_PRELOAD") or "1").lower()
+    if preload_raw not in _BOOLS:
+        raise ValueError(f"ACCENT_COACH_PRELOAD={preload_raw!r} must be 1/0 (or true/false).")
     return Settings(
+        preload=_BOOLS[preload_raw],
         model=_env("ACCENT_COACH_MODEL") or DEFAULT_MODEL,
         device=(_env("ACCENT_COACH_DEVICE") or "auto").lower(),
         dtype=dtype,

@@ -13,11 +13,26 @@ from typing import Any
 
 import streamlit as st
 
+from accent_coach.engine.g2p import TextError
+from accent_coach.engine.g2p import reference as text_reference
 from accent_coach.practice.drills import drill_for
 from accent_coach.practice.sentences import LEVELS, SOUNDS, filter_sentences
 from accent_coach.practice.session import UPLOAD_TYPES, Analysis
-from ui import results
-from ui.practice import ANY, STATE, analyse_and_keep, drill, model_problem, reference
+from ui import results, views
+from ui.practice import (
+    ANY,
+    STATE,
+    Take,
+    analyse_and_keep,
+    discard_take,
+    drill,
+    keep_take,
+    left_out,
+    model_problem,
+    reference,
+    results_for,
+    take_round,
+)
 
 ACCENTS = {"us": "American (US)", "uk": "British (UK)"}
 SOURCES = {"library": "Sentence library", "custom": "My own text"}
@@ -117,8 +132,8 @@ def _show_reference(text: str, accent: str) -> None:
 # --- recording -----------------------------------------------------------------------
 
 
-def _take() -> tuple[bytes | None, str]:
-    """(audio bytes, file name) from the microphone or an upload; (None, "") if neither."""
+def _take() -> Take | None:
+    """The learner's take: a new recording or upload, else the one kept from before."""
     st.subheader("Say it")
     st.radio(
         "Recording",
@@ -128,25 +143,32 @@ def _take() -> tuple[bytes | None, str]:
         label_visibility="collapsed",
         **STATE.bind("take"),
     )
+    round_ = take_round()
     if STATE.get("take") == "record":
-        audio = st.audio_input("Record yourself reading the sentence", key="practice.recording")
+        audio = st.audio_input(
+            "Record yourself reading the sentence", key=f"practice.recording.{round_}"
+        )
     else:
         audio = st.file_uploader(
             "Upload a recording",
             type=UPLOAD_TYPES,
-            key="practice.upload",
+            key=f"practice.upload.{round_}",
             help="wav, mp3, ogg, webm, m4a or flac",
         )
-    if audio is None:
-        return None, ""
-    return audio.getvalue(), audio.name
+    take = keep_take(audio.getvalue() if audio else None, audio.name if audio else "")
+    if take is not None:
+        cols = st.columns([5, 1])
+        cols[0].caption(f"Your take ({take.name or 'recording'}), kept until you replace it:")
+        cols[0].audio(take.data)
+        cols[1].button("Discard", on_click=discard_take, help="Forget this take and its results")
+    return take
 
 
 # --- results -------------------------------------------------------------------------
 
 
-def _show_results(saved: dict[str, Any]) -> None:
-    """Everything about the last analysed take (kept until the next one)."""
+def _show_results(saved: dict[str, Any], take: Take) -> None:
+    """Everything about the analysed take; a wrong-text verdict comes first."""
     analysis: Analysis = saved["analysis"]
     result = analysis.result
     st.subheader("Results")
@@ -155,19 +177,40 @@ def _show_results(saved: dict[str, Any]) -> None:
         f"model {result.get('model', '?')})"
         + (" · from the result cache" if analysis.from_cache else "")
     )
-    for warning in analysis.warnings:
-        st.warning(warning)
-    results.show_scores(result)
-    results.show_words(result)
-    st.button(
-        "🎯 Drill weakest words",
-        on_click=drill,
-        args=(result,),
-        disabled=drill_for(result) is None,
-        help="Practise the words (or the sound) you found hardest",
-    )
-    results.show_sounds_and_tips(result)
-    results.show_plots(saved, lambda: reference(saved["text"], saved["accent"], "normal"))
+    mismatch = results.is_mismatch(result)
+    if mismatch:
+        st.error(f"**{results.MISMATCH_HEADLINE}** Check the sentence above and record again.")
+    for warning in results.warning_texts(result, analysis.warnings):
+        if not (mismatch and "did you read the right text" in warning):
+            st.warning(warning)
+    details = st.expander("Show the scores anyway", expanded=False) if mismatch else st.container()
+    with details:
+        results.show_scores(result)
+        results.show_words(result)
+        st.button(
+            "🎯 Drill weakest words",
+            on_click=drill,
+            args=(result,),
+            disabled=drill_for(result) is None,
+            help="Practise the words (or the sound) you found hardest",
+        )
+        results.show_listening(analysis, take.data, lambda t, sp: reference(t, saved["accent"], sp))
+        results.show_sounds_and_tips(result)
+        results.show_plots(saved, lambda: reference(saved["text"], saved["accent"], "normal"))
+
+
+def _show_target(text: str, accent: str) -> None:
+    """The sentence, its IPA with stress, and what the analysis leaves out."""
+    st.markdown(f"### {text}")
+    try:
+        st.caption(f"Say it like this: {views.ipa_line(text_reference(text, accent))}")
+    except TextError as exc:
+        st.warning(str(exc))
+    skipped = left_out(text)
+    if skipped:
+        st.caption(
+            f"Not read aloud and not scored: {' '.join(skipped)} (emoji and symbols have no sound)."
+        )
 
 
 def main() -> None:
@@ -177,18 +220,20 @@ def main() -> None:
     if not text:
         st.info("Type a sentence above, or switch to the sentence library.")
         return
-    st.markdown(f"### {text}")
+    _show_target(text, accent)
     _show_reference(text, accent)
-    audio, _ = _take()
+    take = _take()
     problem = model_problem()
     if problem:
         st.warning(problem)
-    if st.button("Analyse", type="primary", disabled=audio is None or problem is not None):
-        assert audio is not None
-        analyse_and_keep(audio, text, accent)
-    saved = st.session_state.get("practice.analysis")
-    if saved and not problem:
-        _show_results(saved)
+    if st.button("Analyse", type="primary", disabled=take is None or problem is not None):
+        assert take is not None
+        analyse_and_keep(take, text, accent)
+    saved, stale = results_for(take, text, accent)
+    if saved and take is not None and not problem:
+        _show_results(saved, take)
+    elif stale:
+        st.info("Your last results were for another take or text. Press Analyse to score this one.")
 
 
 main()

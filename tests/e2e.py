@@ -74,6 +74,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HF_HUB_OFFLINE": "1",
         "OMP_NUM_THREADS": "1",
         "PYTHONUNBUFFERED": "1",
+        "ACCENT_COACH_PRELOAD": "1",  # the app as shipped: warm-up in the background
     }
     env.pop("ACCENT_COACH_MODEL", None)
     log = data / "streamlit.log"
@@ -151,6 +152,17 @@ def screenshot(tab, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     tab.screenshot(path=str(path))
     return path
+
+
+def wait_idle(tab, seconds: float = 120) -> None:
+    """Wait until the script run is over (Streamlit's "running" indicator is gone), so a
+    click does not land on an element that the run is about to replace."""
+    deadline = time.monotonic() + seconds
+    tab.wait_for_timeout(300)
+    while tab.locator('[data-testid="stStatusWidget"]').count():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the app was still running after {seconds} s")
+        tab.wait_for_timeout(100)
 
 
 def wait_until_enabled(locator, seconds: float = 30) -> None:

@@ -13,6 +13,7 @@ from e2e import (  # noqa: F401  (fixtures)
     fake_mic_wav,
     page,
     screenshot,
+    wait_idle,
     wait_until_enabled,
     word_labels,
     word_scores,
@@ -28,6 +29,7 @@ def _type_own_text(tab, text: str) -> None:
     box.fill(text)
     box.press("Control+Enter")  # text_area commits on Ctrl+Enter or blur
     tab.get_by_role("heading", name=text).wait_for()
+    wait_idle(tab)
 
 
 def _analyse(tab) -> list[str]:
@@ -106,3 +108,22 @@ def test_switch_model_in_settings_changes_the_status(page, tmp_path) -> None:
     screenshot(page, "settings-switched-model")
     page.get_by_role("button", name="Unload", exact=True).click()
     page.get_by_text("No speech model is loaded", exact=False).wait_for()
+    # Back to the shipped model: the server is shared by this module's tests.
+    page.get_by_text("Embedded (ships with the app)", exact=True).click()
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_text("In use: embedded", exact=False).wait_for()
+
+
+def test_a_different_sentence_gets_the_wrong_text_warning(page, fake_mic_wav, tmp_path) -> None:
+    _type_own_text(page, "The weather was cold and windy all week.")
+    page.get_by_text("Upload a file").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(fake_mic_wav))
+    page.get_by_text(fake_mic_wav.name).wait_for()
+    button = page.get_by_role("button", name="Analyse")
+    wait_until_enabled(button)
+    button.click()
+    alert = page.get_by_text("did you read the right text?", exact=False).first
+    alert.wait_for(timeout=RESULTS_SECONDS)
+    alert.scroll_into_view_if_needed()
+    screenshot(page, "practice-wrong-sentence")
+    assert page.get_by_text("Show the scores anyway").count() == 1

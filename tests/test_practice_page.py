@@ -88,7 +88,9 @@ def test_page_renders_library_sentence_and_references(monkeypatch, tmp_path) -> 
     sentence = at.selectbox(key="_w.practice.sentence")
     assert sentence.value in sentence.options and len(sentence.options) >= 30
     assert any(sentence.value in m.value for m in at.markdown)
-    assert [c.value for c in at.caption][:2] == ["Normal speed", "Slow speed"]
+    captions = [c.value for c in at.caption]
+    assert captions[0].startswith("Say it like this: /") and "ˈ" in captions[0]  # IPA + stress
+    assert captions[1:3] == ["Normal speed", "Slow speed"]
     assert len(at.get("audio")) == 2
     assert len(at.get("audio_input")) == 1
 
@@ -141,10 +143,10 @@ def test_upload_and_analyse_shows_scores_words_and_cache(monkeypatch, tiny_model
         "Prosody",
         "Overall",
     ]
-    words = [e for e in at.expander if not e.label.startswith("extra sound")]
+    words = [e for e in at.expander if "/100" in e.label and not e.label.startswith("extra")]
     assert [e.label.split(":")[0] for e in words] == ["Think", "of", "three", "things"]
     assert len(at.dataframe) >= 1
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 1  # intonation over the waveform, one time axis
     assert not any("from the result cache" in c.value for c in at.caption)
     next(b for b in at.button if b.label == "Analyse").click()
     at.run()
@@ -193,7 +195,8 @@ def test_embedded_model_scores_a_real_recording(monkeypatch) -> None:
     assert not at.exception and not at.error, [e.value for e in at.error]
     overall = next(m for m in at.metric if m.label == "Overall")
     assert float(overall.value.split()[0]) > 0
-    assert [e.label.split(":")[0] for e in at.expander if not e.label.startswith("extra")] == [
+    assert [e.label.split(":")[0] for e in at.expander if "/100" in e.label
+            and not e.label.startswith("extra")] == [
         "Think",
         "of",
         "three",

@@ -137,14 +137,20 @@ def test_phone_rows_and_tips() -> None:
     rows = views.phone_rows(_result()["words"])
     assert rows[0] == {
         "word": "Think",
-        "expected": "θ",
-        "heard": "s",
-        "score": 12,
-        "result": "✗ substitution",
-        "start": 0.1,
-        "end": 0.2,
+        "expected": "/θ/",
+        "heard": "/s/",
+        "score": "12",
+        "verdict": "✗ sounded like /s/",
+        "start (s)": "0.10",
+        "end (s)": "0.20",
     }
-    assert any(r["expected"] == "—" and r["heard"] == "ə" for r in rows)
+    extra = next(r for r in rows if r["expected"] == "–")
+    assert extra["heard"] == "/ə/" and extra["verdict"] == "+ extra sound"
+    assert extra["score"] == "–" and extra["word"] == "(between words)"
+    assert all("None" not in str(v) and "none" not in str(v) for r in rows for v in r.values())
+    worst = views.phone_rows(_result()["words"], worst_first=True)
+    scored = [float(r["score"]) for r in worst if r["score"] != "–"]
+    assert scored == sorted(scored) and worst[-1]["score"] == "–"
     lines = views.tip_lines(_result()["tips"])
     assert "/θ/ sounded like /s/" in lines[0] and "think / sink" in lines[0]
     assert "/θ/ was missing" in lines[1]

@@ -71,8 +71,25 @@ def active_model() -> LoadedModel | None:
 
 def model_sidebar() -> None:
     """Sidebar line saying which speech model is in use, or why none is."""
+    from ui.warmup import warming
+
+    if warming() is not None:  # never block the page on the background load
+        _warm_up_status()
+        return
     loaded = active_model()
     if loaded is not None:
         st.caption(f"Speech model: **{loaded.name}** ({loaded.output_kind}) on {loaded.device}")
     else:
         st.caption("Speech model: none loaded. No scores are shown until one is.")
+
+
+@st.fragment(run_every=1.0)
+def _warm_up_status() -> None:
+    """The warm-up's stage, refreshed each second; one full rerun when it is done, so the
+    sidebar shows the loaded model without the learner doing anything."""
+    from ui.warmup import warming
+
+    busy = warming()
+    if busy is None:
+        st.rerun()
+    st.caption(f"Speech model: getting ready in the background ({busy.stage}…)")

@@ -225,3 +225,46 @@ def scores_figure(scores: dict[str, float | None]) -> go.Figure:
         yaxis={"autorange": "reversed"},
     )
     return fig
+
+
+def take_figure(
+    samples: np.ndarray,
+    sr: int,
+    learner: PitchTrack | None,
+    reference: PitchTrack | None,
+    words: Sequence[dict[str, Any]] = (),
+) -> go.Figure:
+    """Intonation above the waveform on one shared time axis (seconds of the take), with
+    each word's span shaded in its score colour across both."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.58, 0.42],
+        subplot_titles=("Intonation: you vs. the reference voice", "Your recording"),
+    )
+    if learner is not None:
+        for trace in pitch_figure(learner, reference).data:
+            fig.add_trace(trace, row=1, col=1)
+    for trace in waveform_figure(samples, sr).data:
+        fig.add_trace(trace, row=2, col=1)
+    for word in words:
+        start, end = word.get("start"), word.get("end")
+        if start is None or end is None or end <= start:
+            continue
+        _, colour, symbol = score_band(word.get("score"))
+        label = f"{word.get('text', '')} {symbol}"
+        if word.get("error") == "insertion":
+            colour, label = MISSING_COLOUR, "+"
+        fig.add_vrect(x0=start, x1=end, fillcolor=colour, opacity=0.15, line_width=0,
+                      row="all", col=1)
+        fig.add_annotation(x=(start + end) / 2, y=0, yref="y2 domain", text=label,
+                           showarrow=False, font={"color": colour, "size": 12},
+                           yanchor="top")
+    duration = len(samples) / sr if sr else 0.0
+    fig.update_xaxes(range=[0, max(duration, 0.1)])
+    fig.update_xaxes(title_text="time in your recording (s)", row=2, col=1)
+    fig.update_yaxes(title_text="semitones", row=1, col=1)
+    fig.update_yaxes(showticklabels=False, range=[-1.05, 1.05], row=2, col=1)
+    fig.update_layout(height=480, margin={"l": 50, "r": 10, "t": 40, "b": 60},
+                      legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"})
+    return fig

@@ -1,13 +1,19 @@
-"""The Practice page's Streamlit glue: saved choices, cached reference audio, and the
-analysis run with every failure turned into a message for the learner.
+"""The Practice page's Streamlit glue: saved choices, the learner's take, cached
+reference audio, and the analysis run with stages and every failure turned into a
+message for the learner.
 
 The page (``pages/practice.py``) arranges widgets; the work it triggers is here and in
-:mod:`accent_coach.practice`.
+:mod:`accent_coach.practice`. Results belong to the take and text that produced them:
+a new take, another text or an error hides them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -38,7 +44,52 @@ STATE = PageState(
 )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@dataclass(frozen=True)
+class Take:
+    """The learner's recording or upload, kept until a new one replaces it."""
+
+    data: bytes
+    name: str
+    digest: str
+
+
+def take_round() -> int:
+    """Bumped by "Discard": the recorder and uploader get new keys, so they start empty."""
+    return int(st.session_state.get("practice.take_round", 0))
+
+
+def keep_take(data: bytes | None, name: str) -> Take | None:
+    """The current take: a new recording or upload replaces the kept one; without one, the
+    kept take survives reruns, page switches and text edits."""
+    kept: Take | None = st.session_state.get("practice.current_take")
+    if data:
+        digest = hashlib.sha256(data).hexdigest()
+        if kept is None or kept.digest != digest:
+            kept = Take(data, name, digest)
+            st.session_state["practice.current_take"] = kept
+    return kept
+
+
+def discard_take() -> None:
+    """on_click: forget the take and its results, and empty the recorder."""
+    st.session_state.pop("practice.current_take", None)
+    st.session_state.pop("practice.analysis", None)
+    st.session_state["practice.take_round"] = take_round() + 1
+
+
+def results_for(take: Take | None, text: str, accent: str) -> tuple[dict | None, bool]:
+    """(the analysis of exactly this take, text and accent, whether older results exist)."""
+    saved = st.session_state.get("practice.analysis")
+    if not saved:
+        return None, False
+    if take is not None and (saved["digest"], saved["text"], saved["accent"]) == (
+        take.digest, text, accent
+    ):
+        return saved, False
+    return None, True
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
 def reference(text: str, accent: str, speed: str) -> Any:
     """The reference recording, kept in memory so reruns don't re-read and decode it.
 
@@ -50,16 +101,13 @@ def reference(text: str, accent: str, speed: str) -> Any:
     return reference_audio(text, accent, speed)
 
 
+def left_out(text: str) -> list[str]:
+    """Emoji and other symbols that neither the voice nor the analysis reads."""
+    return sorted({c for c in text if unicodedata.category(c) in ("So", "Sk", "Cs", "Co")})
+
+
 class _ShownError(Exception):
     """The problem was already shown to the learner (by the model loader)."""
-
-
-def _load_model(name: str) -> Any:
-    """The app's documented loader: spinner/toast only on a real load, errors shown."""
-    loaded = load_with_feedback(name)
-    if loaded is None:
-        raise _ShownError
-    return loaded
 
 
 def model_problem() -> str | None:
@@ -77,41 +125,63 @@ def model_problem() -> str | None:
     return None
 
 
-def run_analysis(audio: bytes, text: str, accent: str) -> Analysis:
-    """Text check → cached assessment (model loaded only on a cache miss).
+def run_analysis(
+    audio: bytes, text: str, accent: str, stage: Callable[[str], None] = lambda _: None
+) -> Analysis:
+    """Text check → cached assessment (model loaded only on a cache miss); ``stage`` is
+    told what is happening, for the status box.
 
     Raises TextError, AudioError, ModelLoadError with messages meant for the learner.
     """
+    stage("Checking the text…")
     text_reference(text, accent)  # TextError before any model work
-    name = resolve_model(app_manager().selected_name).name
+    manager = app_manager()
+    name = resolve_model(manager.selected_name).name
+
+    def load_model() -> Any:
+        if not manager.is_loaded(name):
+            stage("Loading the speech model (only the first analysis waits for this)…")
+        loaded = load_with_feedback(name)
+        if loaded is None:
+            raise _ShownError
+        stage("Listening to your take and scoring each sound…")
+        return loaded
+
     # The prosody score compares against the engine's own espeak reading, the reference
     # its formula is calibrated on: its coarse pYIN finds too few voiced frames in the
     # low Piper voice, which would zero the pitch similarity. Piper is for listening.
     return analyse(
-        audio,
-        text,
-        accent=accent,
-        model_name=name,
-        reference=None,
-        reference_id="engine-espeak",
-        load_model=lambda: _load_model(name),
+        audio, text, accent=accent, model_name=name, reference=None,
+        reference_id="engine-espeak", load_model=load_model,
     )
 
 
-def analyse_and_keep(audio: bytes, text: str, accent: str) -> None:
-    """Run the analysis and keep it for the results; any problem becomes a message."""
-    try:
-        analysis = run_analysis(audio, text, accent)
-    except (AudioError, TextError, ModelLoadError) as exc:
-        st.error(str(exc)[:1].upper() + str(exc)[1:])
+def analyse_and_keep(take: Take, text: str, accent: str) -> None:
+    """Run the analysis with a status box of its stages; keep it for the results, or
+    show what went wrong (and no older results)."""
+    st.session_state.pop("practice.analysis", None)
+    problem = None
+    with st.status("Analysing your take…", expanded=False) as status:
+        try:
+            analysis = run_analysis(take.data, text, accent, lambda s: status.update(label=s))
+        except (AudioError, TextError, ModelLoadError) as exc:
+            problem = str(exc)[:1].upper() + str(exc)[1:]
+        except _ShownError:
+            problem = ""
+        except Exception as exc:  # noqa: BLE001 - never show a learner a traceback
+            log.exception("analysis failed")
+            problem = f"The analysis failed unexpectedly ({type(exc).__name__}: {exc})."
+        if problem is None:
+            status.update(label="Analysis done", state="complete")
+        else:
+            status.update(label="This take could not be analysed", state="error")
+    if problem is not None:
+        if problem:
+            st.error(problem)
         return
-    except _ShownError:
-        return
-    except Exception as exc:  # noqa: BLE001 - never show a learner a traceback
-        log.exception("analysis failed")
-        st.error(f"The analysis failed unexpectedly ({type(exc).__name__}: {exc}).")
-        return
-    st.session_state["practice.analysis"] = {"analysis": analysis, "text": text, "accent": accent}
+    st.session_state["practice.analysis"] = {
+        "analysis": analysis, "text": text, "accent": accent, "digest": take.digest
+    }
 
 
 def drill(result: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
-"""Streamlit rendering of one assessment result: scores, coloured words, the sound
-table, tips, and the pitch and waveform plots.
+"""Streamlit rendering of one assessment result: what the scores mean, the coloured
+words, listening (your take, word by word, minimal pairs), the sound table, tips, and
+intonation over the waveform on one time axis.
 
 Shared by every page that shows a scored take (Practice now, the tutor's turns next);
 the display data itself comes from :mod:`ui.views` and :mod:`ui.plots`.
@@ -13,27 +14,58 @@ from typing import Any
 import streamlit as st
 
 from accent_coach.practice.session import Analysis
+from accent_coach.speech.voices import wav_bytes
 from ui import plots, views
+
+# Dev greedy phone error rate of the embedded model (its MODEL_CARD.md); other models
+# have no measured figure here.
+MODEL_ERROR_RATES = {"embedded": 0.43}
+MISMATCH_HEADLINE = "This does not sound like the sentence — did you read the right text?"
+Reference = Callable[[str, str], Any]  # (text, speed) -> ReferenceAudio
+
+
+def is_mismatch(result: dict[str, Any]) -> bool:
+    return bool(((result.get("details") or {}).get("text_match") or {}).get("mismatch"))
+
+
+def warning_texts(result: dict[str, Any], extra: list[Any] = ()) -> list[str]:
+    """Warnings as plain text (the engine may give strings or {code, message})."""
+    out = []
+    for w in [*extra, *(result.get("warnings") or [])]:
+        text = w.get("message", "") if isinstance(w, dict) else str(w)
+        if text and text not in out:
+            out.append(text)
+    return out
 
 
 def show_scores(result: dict[str, Any]) -> None:
-    """The five sentence scores, each with its band symbol."""
+    """The five sentence scores with their band symbol and what each one means."""
     scores = result.get("scores") or {}
     cols = st.columns(len(plots.SCORE_ORDER))
     for col, name in zip(cols, plots.SCORE_ORDER, strict=True):
         value = scores.get(name)
         _, _, symbol = plots.score_band(value)
-        col.metric(name.capitalize(), "–" if value is None else f"{value:.0f} {symbol}")
+        col.metric(
+            name.capitalize(), "–" if value is None else f"{value:.0f} {symbol}",
+            help=views.SCORE_HELP[name],
+        )
+    note = views.certainty_note(
+        (result.get("details") or {}).get("certainty"),
+        MODEL_ERROR_RATES.get(str(result.get("model"))),
+    )
+    if note:
+        st.caption(note)
+    with st.expander("What do these scores mean?"):
+        for name in plots.SCORE_ORDER:
+            st.markdown(f"**{name.capitalize()}** — {views.SCORE_HELP[name]}")
+        st.markdown(views.SOUND_SCORE_NOTE)
 
 
 def show_words(result: dict[str, Any]) -> None:
-    """Coloured sentence, legend, and one expander of phones and tips per word."""
+    """Coloured sentence, legend, and one expander of sounds and tips per word."""
     words = result.get("words") or []
     st.markdown(views.words_html(words), unsafe_allow_html=True)
-    st.caption(
-        "✓ good (80+) · ~ fair (60–79) · ✗ needs work · struck through = missing · "
-        "+sounds in grey = extra sounds heard"
-    )
+    st.caption(views.WORD_LEGEND)
     tips = result.get("tips") or []
     for word in words:
         if word.get("error") == "insertion":
@@ -49,12 +81,55 @@ def show_words(result: dict[str, Any]) -> None:
                 st.markdown(line)
 
 
+def show_listening(analysis: Analysis, take_audio: bytes, reference: Reference) -> None:
+    """Your own take, any word of it next to the reference voice, and minimal pairs."""
+    st.markdown("**Listen and compare**")
+    st.caption("Your take")
+    st.audio(take_audio)
+    words = [
+        w for w in analysis.result.get("words") or []
+        if w.get("text") and w.get("start") is not None and w.get("end") is not None
+    ]
+    if words:
+        cols = st.columns([2, 3, 3])
+        index = cols[0].selectbox(
+            "Hear a word", range(len(words)), format_func=lambda i: views.word_title(words[i]),
+            key="results.word",
+        )
+        word = words[index]
+        sr = analysis.sample_rate
+        clip = analysis.samples[int(word["start"] * sr) : int(word["end"] * sr)]
+        cols[1].caption("You")
+        cols[1].audio(wav_bytes(clip, sr), format="audio/wav")
+        _reference_player(cols[2], "Reference voice", word["text"], "slow", reference)
+    pairs = list(dict.fromkeys(
+        t["minimal_pair"] for t in analysis.result.get("tips") or [] if t.get("minimal_pair")
+    ))
+    if pairs:
+        cols = st.columns([2, 6])
+        pair = cols[0].selectbox("Hear a minimal pair", pairs, key="results.pair")
+        _reference_player(cols[1], pair, pair.replace("/", ",") + ".", "slow", reference)
+
+
+def _reference_player(box: Any, caption: str, text: str, speed: str, ref: Reference) -> None:
+    try:
+        audio = ref(text, speed)
+    except Exception as exc:  # noqa: BLE001 - a missing voice must not hide the results
+        box.caption(f"{caption}: no audio ({exc})")
+        return
+    box.caption(caption)
+    box.audio(audio.wav_bytes(), format="audio/wav")
+
+
 def show_sounds_and_tips(result: dict[str, Any]) -> None:
-    """The expected-vs-heard table and the distinct tips, most telling first."""
-    rows = views.phone_rows(result.get("words") or [])
-    if rows:
+    """The expected-vs-heard table (worst first by default) and the distinct tips."""
+    words = result.get("words") or []
+    if any(w.get("phones") for w in words):
         st.markdown("**Expected vs. heard sounds**")
-        st.dataframe(rows, hide_index=True, width="stretch")
+        worst = st.toggle("Worst sounds first", value=True, key="results.worst_first")
+        rows = views.phone_rows(words, worst_first=worst)
+        st.dataframe(rows, hide_index=True, width="stretch", height=min(36 * (len(rows) + 1), 600))
+        st.caption(views.SOUND_SCORE_NOTE)
     else:  # letter-output models: words are checked by spelling, no phones to show
         st.caption("This model gives word-level results only, so there is no sound table.")
     tips = result.get("tips") or []
@@ -84,17 +159,16 @@ def pitch_tracks(saved: dict[str, Any], reference: Callable[[], Any]) -> tuple[A
 
 
 def show_plots(saved: dict[str, Any], reference: Callable[[], Any]) -> None:
-    """Intonation against the reference, and the waveform with word spans."""
+    """Intonation against the reference above the waveform, on the take's time axis."""
     analysis: Analysis = saved["analysis"]
     words = analysis.result.get("words") or []
     learner, ref_track = pitch_tracks(saved, reference)
-    st.markdown("**Intonation: you vs. the reference voice**")
-    st.plotly_chart(plots.pitch_figure(learner, ref_track, words), width="stretch")
+    st.plotly_chart(
+        plots.take_figure(analysis.samples, analysis.sample_rate, learner, ref_track, words),
+        width="stretch",
+    )
     st.caption(
         "Pitch in semitones around each speaker's own median, so voices of any range "
-        "compare; the reference is time-aligned to your recording."
-    )
-    st.markdown("**Your recording**")
-    st.plotly_chart(
-        plots.waveform_figure(analysis.samples, analysis.sample_rate, words), width="stretch"
+        "compare; the reference is time-aligned to your recording. Shaded spans are your "
+        "words, in their score colour."
     )

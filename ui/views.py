@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ui.plots import score_band
+from ui.plots import BANDS, score_band
 
 ERROR_LABELS = {
     "none": "",
@@ -63,24 +63,110 @@ def words_html(words: list[dict[str, Any]]) -> str:
     return '<div style="line-height:2.4">' + " ".join(spans) + "</div>"
 
 
-def phone_rows(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per expected (or inserted) phone: what should have been said vs heard."""
+def _verdict(phone: dict[str, Any]) -> str:
+    """What happened to one sound, in words (symbol first, as in the word panels)."""
+    error, score = phone.get("error") or "none", phone.get("score")
+    if error == "insertion":
+        return "+ extra sound"
+    if error == "deletion":
+        return "✗ missing"
+    if error == "substitution":
+        return f"✗ sounded like /{phone.get('heard') or '?'}/"
+    band, _, symbol = score_band(score)
+    return {"good": "✓ clear", "fair": "~ heard, not fully clear"}.get(
+        band, "~ heard, but unclear"
+    )
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{float(value):.2f}"
+
+
+def phone_rows(words: list[dict[str, Any]], worst_first: bool = False) -> list[dict[str, Any]]:
+    """One row per expected (or extra) sound: expected vs heard, score, verdict, times in s.
+
+    Every cell is text, so the table never shows "None": an extra sound has no expected
+    sound and no score ("–"), a missing one was "not heard".
+    """
     rows = []
     for word in words:
+        extra = word.get("error") == "insertion"
         for phone in word.get("phones") or []:
             score = phone.get("score")
             rows.append(
                 {
-                    "word": word.get("text", ""),
-                    "expected": phone.get("expected") or "—",
-                    "heard": phone.get("heard") or "—",
-                    "score": None if score is None else round(float(score)),
-                    "result": f"{score_band(score)[2]} {phone.get('error') or 'none'}",
-                    "start": phone.get("start"),
-                    "end": phone.get("end"),
+                    "word": "(between words)" if extra else word.get("text", ""),
+                    "expected": f"/{phone['expected']}/" if phone.get("expected") else "–",
+                    "heard": f"/{phone['heard']}/" if phone.get("heard") else "not heard",
+                    "score": "–" if score is None else f"{float(score):.0f}",
+                    "verdict": _verdict(phone),
+                    "start (s)": _seconds(phone.get("start")),
+                    "end (s)": _seconds(phone.get("end")),
                 }
             )
+    if worst_first:
+        rows.sort(key=lambda r: float(r["score"]) if r["score"] != "–" else 101.0)
     return rows
+
+
+def _band_legend() -> str:
+    """"✓ good (80+) · ~ fair (60–79) · ✗ poor (below 60)", from the bands themselves."""
+    parts, upper = [], None
+    for low, name, _, symbol in BANDS:
+        if upper is None:
+            span = f"{low:.0f}+"
+        elif low:
+            span = f"{low:.0f}–{upper - 1:.0f}"
+        else:
+            span = f"below {upper:.0f}"
+        parts.append(f"{symbol} {name} ({span})")
+        upper = low
+    return " · ".join(parts)
+
+
+BAND_LEGEND = _band_legend()
+WORD_LEGEND = BAND_LEGEND + " · struck through = missing · +sounds in grey = extra sounds heard"
+
+SCORE_HELP = {
+    "accuracy": "How close each sound was to the expected one, averaged over all the "
+    "sounds of the sentence (100 = every sound clear).",
+    "completeness": "The share of the sentence's words you said (missing words lower it).",
+    "fluency": "How smoothly you read: speaking rate, pauses longer than 0.3 s and "
+    "hesitations, scaled by completeness.",
+    "prosody": "Your melody and rhythm (pitch and loudness over time) and word stress, "
+    "compared with a reference reading of the same sentence.",
+    "overall": "Half accuracy, a fifth fluency, the rest completeness and prosody.",
+}
+SOUND_SCORE_NOTE = (
+    "A sound's score says how sure the speech model is that it heard the expected sound "
+    "rather than another one. A sound can be heard correctly and still score below 80 "
+    "when it was short, soft or blended into its neighbours."
+)
+
+
+def certainty_note(certainty: float | None, model_error_rate: float | None) -> str:
+    """Plain words on how far to trust this take's details."""
+    if certainty is None:
+        return ""
+    level = "high" if certainty >= 85 else "medium" if certainty >= 65 else "low"
+    note = f"Recognizer certainty for this take: **{certainty:.0f}/100** ({level})."
+    if level != "high":
+        note += " Treat single-sound verdicts with care; a clearer, closer recording helps."
+    if model_error_rate is not None:
+        note += (
+            f" On held-out learners this model mishears about {model_error_rate:.0%} of "
+            "sounds, so use the scores as guidance, not a verdict."
+        )
+    return note
+
+
+def ipa_line(refs: list[Any]) -> str:
+    """The target as IPA with primary (ˈ) and secondary (ˌ) stress before the vowel."""
+    words = []
+    for ref in refs:
+        marks = {1: "ˈ", 2: "ˌ"}
+        words.append("".join(marks.get(st, "") + tok for tok, st in zip(ref.tokens, ref.stress)))
+    return "/" + " ".join(words) + "/"
 
 
 MAX_TIPS = 8

@@ -119,7 +119,15 @@ def _fmt(x: Any) -> str:
 
 def format_report(d: dict) -> str:
     """Human-readable summary: sentence scores, per-word verdicts, tips."""
-    lines = [f"model {d['model']}  ·  {d['duration']:.2f} s  ·  {d['elapsed_ms']:.0f} ms"]
+    details = d.get("details") or {}
+    certainty = details.get("certainty")
+    lines = [
+        f"model {d['model']}  ·  {d['duration']:.2f} s  ·  {d['elapsed_ms']:.0f} ms"
+        + ("" if certainty is None else f"  ·  recognizer certainty {certainty:.0f}/100")
+    ]
+    if (details.get("text_match") or {}).get("mismatch"):
+        lines.append("!! This does not sound like the sentence — did you read the right text?")
+        lines.append("!! The scores below assume you did; completeness counts only words heard.")
     if d.get("mode") == "word-fallback":
         lines.append("(word-level fallback: character model, no phone scores)")
     s = d["scores"]

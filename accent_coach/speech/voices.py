@@ -45,12 +45,16 @@ class ReferenceAudio:
         return len(self.samples) / self.sample_rate
 
     def wav_bytes(self) -> bytes:
-        """16-bit WAV, what st.audio and browsers play everywhere."""
-        import soundfile as sf
+        return wav_bytes(self.samples, self.sample_rate)
 
-        buf = io.BytesIO()
-        sf.write(buf, self.samples, self.sample_rate, format="WAV", subtype="PCM_16")
-        return buf.getvalue()
+
+def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
+    """16-bit WAV, what st.audio and browsers play everywhere."""
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, samples, sample_rate, format="WAV", subtype="PCM_16")
+    return buf.getvalue()
 
 
 @functools.cache
