@@ -24,6 +24,7 @@ class Settings:
     data_dir: Path = Path("~/.accent_coach").expanduser()
     max_loaded_models: int = 1
     preload: bool = True
+    tts_threads: int = 1
     llm_url: str | None = None
     llm_model: str | None = None
 
@@ -42,6 +43,8 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
     ("ACCENT_COACH_PRELOAD", "1",
      "`1`: load the selected recognizer and warm the engine in the background at start; `0`: "
      "load on first use."),
+    ("ACCENT_COACH_TTS_THREADS", "1",
+     "CPU threads the Piper reference voice may use (the recognizer needs the rest)."),
     ("ACCENT_COACH_LLM_URL", "(unset)",
      "OpenAI-compatible endpoint for the conversation tutor (not used yet)."),
     ("ACCENT_COACH_LLM_MODEL", "(unset)",
@@ -66,25 +69,30 @@ def data_dir() -> Path:
         return Path(_env("ACCENT_COACH_DATA_DIR") or "~/.accent_coach").expanduser()
 
 
+def _positive_int(name: str, default: str) -> int:
+    raw = _env(name) or default
+    try:
+        value = int(raw)
+        if value < 1:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} must be a whole number of at least 1.") from None
+    return value
+
+
 def get_settings() -> Settings:
     """Current settings; a bad value raises ``ValueError`` naming the variable."""
     dtype = (_env("ACCENT_COACH_DTYPE") or "float32").lower()
     if dtype not in DTYPES:
         raise ValueError(f"ACCENT_COACH_DTYPE={dtype!r} is not one of {', '.join(DTYPES)}.")
-    max_models_raw = _env("ACCENT_COACH_MAX_MODELS") or "1"
-    try:
-        max_models = int(max_models_raw)
-        if max_models < 1:
-            raise ValueError
-    except ValueError:
-        raise ValueError(
-            f"ACCENT_COACH_MAX_MODELS={max_models_raw!r} must be a whole number of at least 1."
-        ) from None
+    max_models = _positive_int("ACCENT_COACH_MAX_MODELS", "1")
     preload_raw = (_env("ACCENT_COACH_PRELOAD") or "1").lower()
     if preload_raw not in _BOOLS:
         raise ValueError(f"ACCENT_COACH_PRELOAD={preload_raw!r} must be 1/0 (or true/false).")
+    tts_threads = _positive_int("ACCENT_COACH_TTS_THREADS", "1")
     return Settings(
         preload=_BOOLS[preload_raw],
+        tts_threads=tts_threads,
         model=_env("ACCENT_COACH_MODEL") or DEFAULT_MODEL,
         device=(_env("ACCENT_COACH_DEVICE") or "auto").lower(),
         dtype=dtype,

