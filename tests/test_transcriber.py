@@ -88,9 +88,9 @@ def test_whisper_base_is_joined_once_atomically_and_loads(fresh_manager, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["whisper-base-ct2"]  # no leftovers
     manager = fresh_manager.get_manager()
     base = manager.load_transcriber("whisper-base")
-    heard = transcribe(base, _speech(SENTENCES[1]))
-    print(f"\nwhisper-base heard: {heard.text!r}")
-    assert wer([(SENTENCES[1], heard.text)]) < 0.3
+    pairs = [(text, transcribe(base, _speech(text)).text) for text in SENTENCES[:3]]
+    print(f"\nwhisper-base WER on 3 espeak sentences: {wer(pairs):.1%}: {pairs}")
+    assert wer(pairs) < 0.35
     manager.unload()
     assert manager.transcriber is None and manager.status()["transcriber"] is None
 

@@ -36,6 +36,8 @@ SAMPLE_RATE = 16_000
 # Below these, the transcript is too unsure to score pronunciation against.
 MIN_AVG_LOGPROB = -1.0
 MAX_NO_SPEECH_PROB = 0.6
+MAX_COMPRESSION_RATIO = 2.4  # Whisper's own threshold: above it, text repeats (a loop)
+MAX_WORDS_PER_SECOND = 6.0  # faster than anyone speaks: hallucinated text
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 
 
@@ -69,6 +71,17 @@ class Transcript:
     no_speech_prob: float  # highest over segments
     duration: float
     seconds: float  # time the transcription took
+    compression_ratio: float = 0.0  # highest over segments (gzip ratio of the text)
+
+    @property
+    def words_per_second(self) -> float:
+        return len(self.text.split()) / max(self.duration, 0.5)
+
+    @property
+    def looping(self) -> bool:
+        """A few words over and over ("for me, for me, …"): Whisper's hallucination loop."""
+        words = [w.strip(".,!?").lower() for w in self.text.split()]
+        return len(words) >= 6 and len(set(words)) / len(words) < 0.4
 
     @property
     def confident(self) -> bool:
@@ -77,10 +90,14 @@ class Transcript:
             bool(self.text.strip())
             and self.avg_logprob >= MIN_AVG_LOGPROB
             and self.no_speech_prob <= MAX_NO_SPEECH_PROB
+            and self.compression_ratio <= MAX_COMPRESSION_RATIO
+            and self.words_per_second <= MAX_WORDS_PER_SECOND
+            and not self.looping
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "confident": self.confident}
+        return {**asdict(self), "confident": self.confident,
+                "words_per_second": round(self.words_per_second, 2)}
 
 
 # --- where the weights are --------------------------------------------------------
@@ -192,13 +209,17 @@ def load_transcriber(spec: ModelSpec, device: str = "cpu") -> LoadedTranscriber:
 def transcribe(loaded: LoadedTranscriber, samples: np.ndarray) -> Transcript:
     """English text of 16 kHz mono ``samples``, deterministic (greedy, no sampling)."""
     start = time.perf_counter()
+    samples = np.asarray(samples, dtype=np.float32)
+    window = min(len(samples) / SAMPLE_RATE, 30.0)
     segments, info = loaded.model.transcribe(
-        np.asarray(samples, dtype=np.float32),
+        samples,
         language="en",
         beam_size=1,
         temperature=0.0,
         condition_on_previous_text=False,
         vad_filter=False,
+        # A bound on tokens per 30 s window: a repetition loop stops early (fast turns).
+        max_new_tokens=int(min(200, 16 + 8 * window)),
     )
     segments = list(segments)
     text = " ".join(s.text.strip() for s in segments).strip()
@@ -207,5 +228,6 @@ def transcribe(loaded: LoadedTranscriber, samples: np.ndarray) -> Transcript:
         float(np.average([s.avg_logprob for s in segments], weights=spans)) if segments else -9.0
     )
     no_speech = max((s.no_speech_prob for s in segments), default=1.0)
+    compression = max((s.compression_ratio for s in segments), default=0.0)
     return Transcript(text, avg, float(no_speech), float(info.duration),
-                      time.perf_counter() - start)
+                      time.perf_counter() - start, float(compression))
