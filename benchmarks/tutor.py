@@ -53,12 +53,11 @@ def _pick(utterances: list, n: int) -> list:
 
 
 def whisper_figures(n: int) -> None:
-    from benchmarks.devdata import available, held_out
-
     from accent_coach.engine.audio import load_audio
     from accent_coach.speech.manager import get_manager
     from accent_coach.speech.transcriber import transcribe
     from accent_coach.tutor.wer import wer
+    from benchmarks.devdata import available, held_out
 
     if not available():
         print("WER/RTF: skipped (../shared/data/speechocean762-train not found)")

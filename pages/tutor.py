@@ -82,6 +82,13 @@ def _answer(conv: dict) -> None:
             glue.submit(text=typed)
             st.rerun()
         return
+    glue.apply_transcriber_switch()
+    cols = st.columns([2, 3])
+    names = glue.transcriber_choices()
+    chosen = glue.chosen_transcriber()
+    cols[0].selectbox("Speech-to-text", names, index=names.index(chosen) if chosen in names
+                      else 0, key="tutor.transcriber_pick", on_change=glue.pick_transcriber)
+    cols[1].caption(glue.transcriber_status())
     if how == "record":
         clip = st.audio_input("Record your answer", key=f"tutor.recording.{turn_no}")
     else:

@@ -189,3 +189,20 @@ def test_transcriber_loads_once_over_turns_and_sessions(fresh_manager, whisper_l
     assert manager.status()["transcriber_loads"] == 1
     toasts = [t.value for at in (first, second) for t in at.toast]
     assert not any("whisper" in t for t in toasts)  # the one load toasted on an earlier run
+
+
+def test_switching_transcriber_loads_once_more_for_everyone(fresh_manager, whisper_loads):
+    first = _page(scenario="cafe", level="A2", answer_by="upload")
+    second = _page(scenario="hotel", level="A2", answer_by="upload")
+    _say(first, "I would like a coffee, please.")
+    assert whisper_loads["WhisperModel"] == 1
+    first.selectbox(key="tutor.transcriber_pick").set_value("whisper-base").run()
+    assert not first.exception and not first.error
+    assert whisper_loads["WhisperModel"] == 2
+    assert any("whisper-base" in t.value for t in first.toast)
+    _say(second, "Yes, I have a reservation.")
+    _say(first, "A large one, please.")
+    assert whisper_loads["WhisperModel"] == 2  # both sessions now use base, loaded once
+    assert "whisper-base" in " ".join(c.value for c in second.caption)
+    conv = second.session_state["tutor.conversation"]
+    assert conv["turns"][-2]["transcript"]

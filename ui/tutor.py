@@ -117,8 +117,52 @@ def _transcriber_feedback(spec: ModelSpec) -> contextlib.AbstractContextManager[
     return hook()
 
 
+def transcriber_choices() -> list[str]:
+    """Packaged transcribers, plus the configured one when it is something else."""
+    from accent_coach.speech.registry import transcribers
+
+    names = [spec.name for spec in transcribers()]
+    configured = app_manager().settings.transcriber
+    return names if configured in names else [configured, *names]
+
+
+def chosen_transcriber() -> str:
+    """Process-wide, like the recognizer: one choice for every session (no thrashing)."""
+    return app_manager().selected_transcriber
+
+
+def pick_transcriber() -> None:
+    """on_change of the speech-to-text box: load the new choice on this run."""
+    st.session_state["tutor.switch_to"] = st.session_state["tutor.transcriber_pick"]
+
+
+def apply_transcriber_switch() -> None:
+    """Load a newly picked transcriber once (spinner, toast); on failure keep the old one."""
+    name = st.session_state.pop("tutor.switch_to", None)
+    if not name or app_manager().transcriber_loaded(name):
+        return
+    try:
+        app_manager().load_transcriber(name, on_load=_transcriber_feedback)
+    except ModelLoadError as exc:
+        st.error(str(exc))
+
+
+def transcriber_status() -> str:
+    """One line: which speech-to-text model is loaded, or that it loads on first use."""
+    manager = app_manager()
+    name = chosen_transcriber()
+    loaded = manager.transcriber
+    if loaded is not None and manager.transcriber_loaded(name):
+        return (f"Speech-to-text: **{loaded.name}** ({loaded.compute_type} on {loaded.device}, "
+                f"{loaded.memory_bytes / 2**20:.0f} MB), loaded once for all sessions.")
+    reason = manager.transcriber_error
+    if reason and reason[0] == name:
+        return f"Speech-to-text: '{name}' could not be loaded: {reason[1]}"
+    return f"Speech-to-text: **{name}**, loaded on your first spoken answer."
+
+
 def _load_transcriber() -> Any:
-    return app_manager().load_transcriber(on_load=_transcriber_feedback)
+    return app_manager().load_transcriber(chosen_transcriber(), on_load=_transcriber_feedback)
 
 
 def _load_recognizer() -> Any:
