@@ -88,13 +88,14 @@ def test_whisper_base_is_joined_once_atomically_and_loads(fresh_manager, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["whisper-base-ct2"]  # no leftovers
     manager = fresh_manager.get_manager()
     base = manager.load_transcriber("whisper-base")
-    pairs = [(text, transcribe(base, _speech(text)).text) for text in SENTENCES[:3]]
-    print(f"\nwhisper-base WER on 3 espeak sentences: {wer(pairs):.1%}: {pairs}")
-    assert wer(pairs) < 0.35
+    pairs = [(text, transcribe(base, _speech(text)).text) for text in SENTENCES]
+    print(f"\nwhisper-base WER on {len(pairs)} espeak sentences: {wer(pairs):.1%}: {pairs}")
+    assert wer(pairs) < 0.45  # loose: espeak's robotic voice, and int8 output varies a little
+    assert any(wer([pair]) == 0 for pair in pairs)
     manager.unload()
     assert manager.transcriber is None and manager.status()["transcriber"] is None
 
 
 def test_missing_hub_model_offline_is_a_clear_error(fresh_manager):
-    with pytest.raises(ModelLoadError, match="accent-coach fetch"):
+    with pytest.raises(ModelLoadError, match="not downloaded .* offline"):
         fresh_manager.get_manager().load_transcriber("Systran/faster-whisper-small")

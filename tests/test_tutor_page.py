@@ -206,3 +206,29 @@ def test_switching_transcriber_loads_once_more_for_everyone(fresh_manager, whisp
     assert "whisper-base" in " ".join(c.value for c in second.caption)
     conv = second.session_state["tutor.conversation"]
     assert conv["turns"][-2]["transcript"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", sorted(scenarios()))
+def test_spoken_conversation_in_every_scenario(fresh_manager, key):
+    """Every scenario by voice: the learner says the current step's model answer (espeak)
+    until the tutor closes; every answer is scored or honestly marked unsure."""
+    level = LEVELS[(sorted(scenarios()).index(key) + 1) % len(LEVELS)]
+    spec = get_scenario(key)
+    at = _page(scenario=key, level=level, answer_by="upload")
+    from accent_coach.tutor.builtin import script_state
+
+    for _ in range(2 * len(spec.steps)):  # two misses per step at most, then it moves on
+        conv = at.session_state["tutor.conversation"]
+        if conv["ended_at"]:
+            break
+        _say(at, spec.steps[script_state(conv).step].model[level])
+    conv = at.session_state["tutor.conversation"]
+    assert conv["ended_at"] and conv["summary"]
+    learner = [t for t in conv["turns"] if t["role"] == "learner"]
+    speech = [t["feedback"]["pronunciation"] for t in learner]
+    assert all(p.get("scores") or p.get("uncertain") for p in speech)
+    scored = [p for p in speech if p.get("scores")]
+    print(f"\n{key} ({level}): {len(scored)}/{len(speech)} answers scored; heard: "
+          + " | ".join(t["transcript"] for t in learner))
+    assert len(scored) >= len(spec.steps) // 2

@@ -57,6 +57,7 @@ class TutorReply:
 class ScriptState:
     step: int  # index of the step the tutor is waiting on (== len(steps) when done)
     misses: int  # failed tries on that step
+    answered: int = 0  # steps the learner's answers fitted
 
 
 def normalise(text: str) -> str:
@@ -93,17 +94,17 @@ def match_intent(step: Step, answer: str) -> Intent | None:
 def script_state(conv: Conversation) -> ScriptState:
     """Replay the learner's turns through the script."""
     spec = get_scenario(conv["scenario"])
-    step = misses = 0
+    step = misses = answered = 0
     for turn in learner_turns(conv):
         if step >= len(spec.steps):
             break
         if match_intent(spec.steps[step], turn["text"]) is not None:
-            step, misses = step + 1, 0
+            step, misses, answered = step + 1, 0, answered + 1
         else:
             misses += 1
             if misses >= MAX_REASKS:
                 step, misses = step + 1, 0
-    return ScriptState(step, misses)
+    return ScriptState(step, misses, answered)
 
 
 def _next_line(spec: Scenario, level: str, step: int) -> tuple[str, bool]:
@@ -178,10 +179,8 @@ def summary(conv: Conversation) -> str:
     """End-of-conversation summary: script progress, corrections, pronunciation, phrases."""
     spec, level = get_scenario(conv["scenario"]), conv["level"]
     state = script_state(conv)
-    answered = [t for t in conv["turns"]
-                if t["role"] == "tutor" and (t.get("feedback") or {}).get("matched")]
     lines = [f"**{spec.title}** — level {level}, {conv['mode']} mode.",
-             f"- You answered {min(len(answered), len(spec.steps))} of the "
+             f"- You answered {state.answered} of the "
              f"{len(spec.steps)} questions in the script"
              + ("." if state.step >= len(spec.steps) else " (the conversation ended early).")]
     lines.append("- Goals: " + "; ".join(spec.goals[level]) + ".")
