@@ -66,7 +66,7 @@ def _turns(conv: dict) -> None:
             if show:
                 glue.show_learner_feedback(turn, index)
             seconds = (turn.get("feedback") or {}).get("seconds")
-            if seconds is not None:
+            if seconds is not None and turn.get("audio"):
                 st.caption(f"Reply and feedback in {seconds:.1f} s")
 
 
