@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MODEL = "embedded"
+DEFAULT_TRANSCRIBER = "whisper-tiny.en"
+DEFAULT_LLM_TIMEOUT = 20.0
 DTYPES = ("float32", "float16", "bfloat16")
 
 
@@ -27,6 +29,9 @@ class Settings:
     tts_threads: int = 1
     llm_url: str | None = None
     llm_model: str | None = None
+    llm_key: str | None = None
+    llm_timeout: float = DEFAULT_LLM_TIMEOUT
+    transcriber: str = DEFAULT_TRANSCRIBER
 
 
 # (variable, default shown in the README, what it does) — the README table mirrors this.
@@ -46,9 +51,17 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
     ("ACCENT_COACH_TTS_THREADS", "1",
      "CPU threads the Piper reference voice may use (the recognizer needs the rest)."),
     ("ACCENT_COACH_LLM_URL", "(unset)",
-     "OpenAI-compatible endpoint for the conversation tutor (not used yet)."),
+     "OpenAI-compatible endpoint (base URL, e.g. `http://127.0.0.1:11434/v1`) for the "
+     "conversation tutor; unset = the built-in tutor."),
     ("ACCENT_COACH_LLM_MODEL", "(unset)",
-     "Model name to request from that endpoint (not used yet)."),
+     "Model name to request from that endpoint (e.g. `llama3.2`)."),
+    ("ACCENT_COACH_LLM_KEY", "(unset)",
+     "API key for that endpoint, if it needs one (Streamlit secret `llm_key` also works)."),
+    ("ACCENT_COACH_LLM_TIMEOUT", "20",
+     "Seconds to wait for one LLM reply before the built-in tutor answers that turn."),
+    ("ACCENT_COACH_TRANSCRIBER", DEFAULT_TRANSCRIBER,
+     "Speech-to-text for the tutor: `whisper-tiny.en`, `whisper-base`, a faster-whisper "
+     "model id, or a CTranslate2 Whisper folder."),
 )
 
 
@@ -90,6 +103,15 @@ def get_settings() -> Settings:
     if preload_raw not in _BOOLS:
         raise ValueError(f"ACCENT_COACH_PRELOAD={preload_raw!r} must be 1/0 (or true/false).")
     tts_threads = _positive_int("ACCENT_COACH_TTS_THREADS", "1")
+    timeout_raw = _env("ACCENT_COACH_LLM_TIMEOUT") or str(DEFAULT_LLM_TIMEOUT)
+    try:
+        llm_timeout = float(timeout_raw)
+        if not 0 < llm_timeout <= 600:
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"ACCENT_COACH_LLM_TIMEOUT={timeout_raw!r} must be a number of seconds (0-600]."
+        ) from None
     return Settings(
         preload=_BOOLS[preload_raw],
         tts_threads=tts_threads,
@@ -100,4 +122,7 @@ def get_settings() -> Settings:
         max_loaded_models=max_models,
         llm_url=_env("ACCENT_COACH_LLM_URL"),
         llm_model=_env("ACCENT_COACH_LLM_MODEL"),
+        llm_key=_env("ACCENT_COACH_LLM_KEY"),
+        llm_timeout=llm_timeout,
+        transcriber=_env("ACCENT_COACH_TRANSCRIBER") or DEFAULT_TRANSCRIBER,
     )

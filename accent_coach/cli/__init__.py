@@ -26,13 +26,20 @@ def _fail(message: str, code: int = EXIT_ERROR) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     """Print the registry with what is usable offline right now."""
     from accent_coach.config import get_settings
-    from accent_coach.speech.registry import EMBEDDED, embedded_installed, hub_cached, registry
+    from accent_coach.speech.registry import (
+        EMBEDDED,
+        embedded_installed,
+        hub_cached,
+        registry,
+        transcribers,
+    )
+    from accent_coach.speech.transcriber import transcriber_status
 
     try:
-        default = get_settings().model
+        default, default_transcriber = get_settings().model, get_settings().transcriber
     except ValueError as exc:
         return _fail(str(exc))
-    print(f"{'model':42} {'outputs':8} status")
+    print(f"{'model':42} {'kind':11} {'outputs':8} status")
     for spec in registry():
         if spec.name == EMBEDDED:
             status = "installed" if embedded_installed() else "no trained model installed yet"
@@ -42,8 +49,13 @@ def cmd_models(args: argparse.Namespace) -> int:
             )
         flags = " [default]" if spec.name == default else ""
         flags += " [recommended online]" if spec.recommended else ""
-        print(f"{spec.name:42} {spec.output_kind or '?':8} {status}{flags}")
-    print("\nAlso accepted: any other Hugging Face id of a CTC model, or a local model folder.")
+        print(f"{spec.name:42} {spec.kind:11} {spec.output_kind or '?':8} {status}{flags}")
+    for spec in transcribers():
+        status = transcriber_status(spec)
+        flags = " [default]" if spec.name == default_transcriber else ""
+        print(f"{spec.name:42} {spec.kind:11} {spec.output_kind or '?':8} {status}{flags}")
+    print("\nAlso accepted: any other Hugging Face id of a CTC model, or a local model folder;")
+    print("as transcriber: any faster-whisper model name or id, or a CTranslate2 Whisper folder.")
     return EXIT_OK
 
 

@@ -41,7 +41,9 @@ from accent_coach.speech.registry import (
     hub_reachable,
     offline_message,
     resolve_model,
+    resolve_transcriber,
 )
+from accent_coach.speech.transcriber import LoadedTranscriber, load_transcriber
 
 log = logging.getLogger(__name__)
 
@@ -317,6 +319,11 @@ class ASRModelManager:
         self.last_error: tuple[str, str] | None = None  # (requested name, message)
         self.unloaded = False  # True after unload() until the next load: don't preload
         self._lock = threading.RLock()
+        # Transcribers (kind "transcriber"): one current model, same lock, events, unload.
+        self._transcriber: LoadedTranscriber | None = None
+        self._transcriber_selected: str | None = None
+        self.transcriber_events: list[LoadEvent] = []
+        self.transcriber_error: tuple[str, str] | None = None
 
     @property
     def current(self) -> LoadedModel | None:
@@ -395,14 +402,72 @@ class ASRModelManager:
         return None
 
     def unload(self) -> None:
-        """Drop the current model from memory; the selection is kept for the next load."""
+        """Drop the current models (both kinds); the selections are kept for the next load."""
         with self._lock:
+            self._transcriber = None
             if self._current is not None:
                 for key in self.cache.keys():
                     if self.cache.get(key) is self._current:
                         self.cache.pop(key)
             self._current = None
             self.unloaded = True
+            _free_memory()
+
+    # --- transcribers ---------------------------------------------------------------
+
+    @property
+    def transcriber(self) -> LoadedTranscriber | None:
+        """The speech-to-text model in use, or None before its first load / after unload."""
+        return self._transcriber
+
+    @property
+    def selected_transcriber(self) -> str:
+        return self._transcriber_selected or self.settings.transcriber
+
+    def transcriber_loaded(self, name: str | None = None) -> bool:
+        current = self._transcriber
+        if current is None:
+            return False
+        name = name or self.selected_transcriber
+        if name == current.name:
+            return True
+        try:
+            return resolve_transcriber(name).name == current.name
+        except ModelLoadError:
+            return False
+
+    def load_transcriber(
+        self, name: str | None = None, on_load: LoadHook | None = None
+    ) -> LoadedTranscriber:
+        """Like :meth:`load_model` for speech-to-text: at once if current, else loaded once."""
+        current = self._transcriber
+        if current is not None and self.transcriber_loaded(name):
+            return current
+        with self._lock:
+            if self.transcriber_loaded(name):
+                assert self._transcriber is not None
+                return self._transcriber
+            requested = name or self.selected_transcriber
+            try:
+                spec = resolve_transcriber(requested)
+                with on_load(spec) if on_load else contextlib.nullcontext():
+                    loaded = load_transcriber(spec, self.device)
+                    previous, self._transcriber = self._transcriber, loaded
+                    self.transcriber_events.append(
+                        LoadEvent(spec.name, loaded.device, loaded.load_seconds, time.time())
+                    )
+            except ModelLoadError as exc:
+                self.transcriber_error = (requested, str(exc))
+                raise
+            self.transcriber_error = None
+            self._transcriber_selected = loaded.name
+            del previous
+            _free_memory()
+            return loaded
+
+    def unload_transcriber(self) -> None:
+        with self._lock:
+            self._transcriber = None
             _free_memory()
 
     def status(self) -> dict[str, Any]:
@@ -425,6 +490,7 @@ class ASRModelManager:
             if current is not None:
                 info["current"] = {
                     "name": current.name,
+                    "kind": "recognizer",
                     "source": current.source,
                     "path_or_id": current.path_or_id,
                     "device": current.device,
@@ -435,6 +501,17 @@ class ASRModelManager:
                     "memory_bytes": current.memory_bytes,
                     "load_seconds": round(current.load_seconds, 3),
                     "notes": list(current.notes),
+                }
+            info["transcriber_selected"] = self.selected_transcriber
+            info["transcriber_loads"] = len(self.transcriber_events)
+            info["transcriber"] = None
+            if self._transcriber is not None:
+                t = self._transcriber
+                info["transcriber"] = {
+                    "name": t.name, "kind": t.kind, "source": t.source,
+                    "path_or_id": t.path_or_id, "device": t.device,
+                    "compute_type": t.compute_type, "memory_bytes": t.memory_bytes,
+                    "load_seconds": round(t.load_seconds, 3), "notes": list(t.notes),
                 }
             if self.device.startswith("cuda") and torch.cuda.is_available():
                 info["cuda_allocated_bytes"] = torch.cuda.memory_allocated()

