@@ -25,6 +25,15 @@ class Settings:
     max_loaded_models: int = 1
     llm_url: str | None = None
     llm_model: str | None = None
+    db_url: str | None = None  # None: the SQLite file in data_dir (see database_url)
+    save_audio: bool = False
+    audio_max_mb: float = 10.0
+    daily_goal: int = 10
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL of the learner's history: the setting, else a local SQLite file."""
+        return self.db_url or f"sqlite:///{self.data_dir / 'accent_coach.db'}"
 
 
 # (variable, default shown in the README, what it does) — the README table mirrors this.
@@ -42,6 +51,13 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
      "OpenAI-compatible endpoint for the conversation tutor (not used yet)."),
     ("ACCENT_COACH_LLM_MODEL", "(unset)",
      "Model name to request from that endpoint (not used yet)."),
+    ("ACCENT_COACH_DB_URL", "sqlite:///$ACCENT_COACH_DATA_DIR/accent_coach.db",
+     "Where history is stored: any SQLAlchemy URL, e.g. `postgresql+psycopg://…` for a school."),
+    ("ACCENT_COACH_SAVE_AUDIO", "0",
+     "`1` to keep learners' recordings with their attempts by default (each learner can switch)."),
+    ("ACCENT_COACH_AUDIO_MAX_MB", "10",
+     "Largest recording kept with an attempt, in MB (a larger one is scored but not kept)."),
+    ("ACCENT_COACH_DAILY_GOAL", "10", "Attempts per day the Progress page counts towards."),
 )
 
 
@@ -56,6 +72,24 @@ def data_dir() -> Path:
         return get_settings().data_dir
     except ValueError:
         return Path(_env("ACCENT_COACH_DATA_DIR") or "~/.accent_coach").expanduser()
+
+
+def _number(name: str, default: str, kind: type, minimum: float) -> float:
+    raw = _env(name) or default
+    try:
+        value = kind(raw)
+        if value < minimum:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} must be a number of at least {minimum:g}.") from None
+    return value
+
+
+def _flag(name: str) -> bool:
+    raw = (_env(name) or "0").lower()
+    if raw not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise ValueError(f"{name}={raw!r} must be 1 or 0.")
+    return raw in ("1", "true", "yes", "on")
 
 
 def get_settings() -> Settings:
@@ -80,4 +114,8 @@ def get_settings() -> Settings:
         max_loaded_models=max_models,
         llm_url=_env("ACCENT_COACH_LLM_URL"),
         llm_model=_env("ACCENT_COACH_LLM_MODEL"),
+        db_url=_env("ACCENT_COACH_DB_URL"),
+        save_audio=_flag("ACCENT_COACH_SAVE_AUDIO"),
+        audio_max_mb=float(_number("ACCENT_COACH_AUDIO_MAX_MB", "10", float, 0)),
+        daily_goal=int(_number("ACCENT_COACH_DAILY_GOAL", "10", int, 1)),
     )

@@ -1,0 +1,190 @@
+"""What the Progress page draws: trends, per-sound weakness, streak, recent attempts.
+
+Times are stored as naive UTC; calendar days (filters, streak, daily goal) are the
+learner's local days (``tz``, default the machine's zone). Per-sound views group the
+stored phones by their expected IPA symbol in SQL, so they stay fast with 10,000
+attempts; their day buckets are UTC days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import Date, Select, case, cast, func, select
+
+from accent_coach.storage.database import Storage
+from accent_coach.storage.schema import Attempt, AttemptAudio, AttemptPhone
+
+WEAK_BELOW = 80.0  # a phone scoring below this counts as a miss (the "fair"/"poor" bands)
+
+
+def local_zone() -> tzinfo:
+    """The machine's time zone (the learner's, for a local install)."""
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None
+    return zone
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which attempts a view covers: local dates (inclusive) and accent; None = all."""
+
+    start: date | None = None
+    end: date | None = None
+    accent: str | None = None
+    tz: tzinfo | None = None
+
+    def zone(self) -> tzinfo:
+        return self.tz or local_zone()
+
+    def _utc(self, day: date) -> datetime:
+        local = datetime.combine(day, time.min, self.zone())
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+    def apply(self, query: Select, profile_id: int) -> Select:
+        """``query`` narrowed to this profile's attempts within the filters."""
+        query = query.where(Attempt.profile_id == profile_id)
+        if self.start is not None:
+            query = query.where(Attempt.created_at >= self._utc(self.start))
+        if self.end is not None:
+            query = query.where(Attempt.created_at < self._utc(self.end + timedelta(days=1)))
+        if self.accent:
+            query = query.where(Attempt.accent == self.accent)
+        return query
+
+    def local(self, moment: datetime) -> datetime:
+        """A stored (naive UTC) time in the learner's zone."""
+        return moment.replace(tzinfo=UTC).astimezone(self.zone())
+
+
+@dataclass(frozen=True)
+class PhoneStat:
+    """How one expected sound went over the filtered attempts."""
+
+    phone: str
+    count: int
+    mean_score: float
+    miss_rate: float  # share scored below WEAK_BELOW or not produced as expected
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Streak and daily goal, in the learner's local days."""
+
+    total: int
+    today: int
+    goal: int
+    streak_days: int
+    days_practised: int
+
+
+def score_trend(storage: Storage, profile_id: int, filters: Filters) -> list[dict[str, Any]]:
+    """Every filtered attempt's sentence scores, oldest first (local times)."""
+    query = filters.apply(select(
+        Attempt.id, Attempt.created_at, Attempt.accent, Attempt.overall, Attempt.accuracy,
+        Attempt.fluency, Attempt.completeness, Attempt.prosody,
+    ), profile_id).order_by(Attempt.created_at, Attempt.id)
+    with storage.read() as session:
+        rows = session.execute(query).mappings().all()
+    return [{**row, "created_at": filters.local(row["created_at"])} for row in rows]
+
+
+def _miss():
+    return case(
+        ((AttemptPhone.error != "none") | (AttemptPhone.score < WEAK_BELOW), 1.0), else_=0.0
+    )
+
+
+def phone_weakness(
+    storage: Storage, profile_id: int, filters: Filters, min_count: int = 3
+) -> list[PhoneStat]:
+    """Expected sounds seen at least ``min_count`` times, weakest (lowest mean) first."""
+    query = filters.apply(
+        select(AttemptPhone.expected, func.count(), func.avg(AttemptPhone.score), func.avg(_miss()))
+        .join(Attempt, Attempt.id == AttemptPhone.attempt_id)
+        .where(AttemptPhone.expected.is_not(None), AttemptPhone.score.is_not(None)),
+        profile_id,
+    ).group_by(AttemptPhone.expected).having(func.count() >= min_count)
+    with storage.read() as session:
+        rows = session.execute(query).all()
+    stats = [PhoneStat(str(p), int(n), round(float(m), 1), round(float(r), 3))
+             for p, n, m, r in rows]
+    return sorted(stats, key=lambda s: (s.mean_score, s.phone))
+
+
+def _utc_day(storage: Storage):
+    if storage.is_sqlite:
+        return func.date(Attempt.created_at)
+    return cast(Attempt.created_at, Date)
+
+
+def phone_daily(
+    storage: Storage, profile_id: int, filters: Filters, phones: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Mean score per (UTC day, expected sound): how each sound changes over time."""
+    day = _utc_day(storage).label("day")
+    query = filters.apply(
+        select(day, AttemptPhone.expected, func.avg(AttemptPhone.score), func.count())
+        .join(Attempt, Attempt.id == AttemptPhone.attempt_id)
+        .where(AttemptPhone.expected.is_not(None), AttemptPhone.score.is_not(None)),
+        profile_id,
+    )
+    if phones is not None:
+        query = query.where(AttemptPhone.expected.in_(phones))
+    query = query.group_by(day, AttemptPhone.expected).order_by(day, AttemptPhone.expected)
+    with storage.read() as session:
+        rows = session.execute(query).all()
+    return [
+        {"day": d if isinstance(d, date) else date.fromisoformat(str(d)), "phone": p,
+         "mean_score": round(float(m), 1), "count": int(n)}
+        for d, p, m, n in rows
+    ]
+
+
+def activity(
+    storage: Storage, profile_id: int, goal: int, today: date | None = None,
+    tz: tzinfo | None = None,
+) -> Activity:
+    """Attempts in total and today, and the streak: consecutive local days with at least
+    one attempt, ending today (or yesterday, while today's practice is still to come)."""
+    filters = Filters(tz=tz)
+    with storage.read() as session:
+        times = session.scalars(
+            select(Attempt.created_at).where(Attempt.profile_id == profile_id)
+        ).all()
+    days = {filters.local(t).date() for t in times}
+    today = today or datetime.now(filters.zone()).date()
+    count_today = sum(1 for t in times if filters.local(t).date() == today)
+    day = today if today in days else today - timedelta(days=1)
+    streak = 0
+    while day in days:
+        streak += 1
+        day -= timedelta(days=1)
+    return Activity(len(times), count_today, goal, streak, len(days))
+
+
+def recent_attempts(
+    storage: Storage, profile_id: int, filters: Filters, limit: int = 20
+) -> list[dict[str, Any]]:
+    """The newest filtered attempts: id, local time, text, accent, overall, has_audio."""
+    has_audio = select(AttemptAudio.attempt_id).where(
+        AttemptAudio.attempt_id == Attempt.id).exists()
+    query = filters.apply(
+        select(Attempt.id, Attempt.created_at, Attempt.text, Attempt.accent, Attempt.model,
+               Attempt.overall, has_audio.label("has_audio")),
+        profile_id,
+    ).order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)
+    with storage.read() as session:
+        rows = session.execute(query).mappings().all()
+    return [{**r, "created_at": filters.local(r["created_at"]), "has_audio": bool(r["has_audio"])}
+            for r in rows]
+
+
+def accents_used(storage: Storage, profile_id: int) -> list[str]:
+    """The accents this learner has practised (the accent filter's choices)."""
+    with storage.read() as session:
+        return sorted(session.scalars(
+            select(Attempt.accent).where(Attempt.profile_id == profile_id).distinct()
+        ))
