@@ -131,13 +131,16 @@ def save_attempt(
 
 
 def load_attempt(storage: Storage, profile_id: int, attempt_id: int) -> dict[str, Any] | None:
-    """The stored result dict of one of this profile's attempts (+ ``id``, ``created_at``)."""
+    """One of this profile's stored results, plus ``attempt_id``, ``created_at``, ``has_audio``.
+
+    None when the attempt does not exist or belongs to someone else.
+    """
     with storage.read() as session:
         row = session.get(Attempt, attempt_id)
         if row is None or row.profile_id != profile_id:
             return None
         result = json.loads(row.result_json)
-        result.update(id=row.id, created_at=row.created_at.isoformat(),
+        result.update(attempt_id=row.id, created_at=row.created_at.isoformat(),
                       has_audio=session.get(AttemptAudio, attempt_id) is not None)
         return result
 
@@ -200,6 +203,6 @@ def export_json(storage: Storage, profile_id: int) -> str:
     items = []
     for row in _export_rows(storage, profile_id):
         result = json.loads(row.result_json)
-        result.update(id=row.id, created_at=row.created_at.isoformat())
+        result.update(attempt_id=row.id, created_at=row.created_at.isoformat())
         items.append(result)
     return json.dumps({"attempts": items}, ensure_ascii=False, indent=1)

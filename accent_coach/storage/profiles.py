@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from accent_coach.storage.database import Storage, StorageError
 from accent_coach.storage.schema import Profile
@@ -39,8 +40,19 @@ def clean_name(name: str) -> str:
 
 
 def get_or_create_profile(storage: Storage, name: str) -> ProfileInfo:
-    """The local profile called ``name`` (case-insensitive match), created if new."""
+    """The local profile called ``name`` (case-insensitive match), created if new.
+
+    Two sessions creating the same name at once: the loser's insert fails on the unique
+    name and its retry finds the winner's row.
+    """
     cleaned = clean_name(name)
+    try:
+        return _get_or_create(storage, cleaned)
+    except IntegrityError:
+        return _get_or_create(storage, cleaned)
+
+
+def _get_or_create(storage: Storage, cleaned: str) -> ProfileInfo:
     with storage.write() as session:
         for row in session.scalars(select(Profile).where(Profile.oidc_subject.is_(None))):
             if row.name.casefold() == cleaned.casefold():
