@@ -17,6 +17,7 @@ from accent_coach.practice.drills import drill_for
 from accent_coach.practice.sentences import LEVELS, SOUNDS, filter_sentences
 from accent_coach.practice.session import UPLOAD_TYPES, Analysis
 from ui import results
+from ui.history import practise_weak_sounds, save_take
 from ui.practice import ANY, STATE, analyse_and_keep, drill, model_problem, reference
 
 ACCENTS = {"us": "American (US)", "uk": "British (UK)"}
@@ -173,19 +174,23 @@ def _show_results(saved: dict[str, Any]) -> None:
 def main() -> None:
     """Text → listen → record → analyse → results."""
     st.title("Practice")
+    st.button("🎯 Practise my weak sounds", on_click=practise_weak_sounds, args=(STATE, ANY),
+              help="A library sentence for the sounds your history says are due for review")
     text, accent = _choose_text()
     if not text:
         st.info("Type a sentence above, or switch to the sentence library.")
         return
     st.markdown(f"### {text}")
     _show_reference(text, accent)
-    audio, _ = _take()
+    audio, name = _take()
     problem = model_problem()
     if problem:
         st.warning(problem)
     if st.button("Analyse", type="primary", disabled=audio is None or problem is not None):
         assert audio is not None
-        analyse_and_keep(audio, text, accent)
+        analysis = analyse_and_keep(audio, text, accent)
+        if analysis is not None:
+            save_take(analysis, text, accent, audio, name)
     saved = st.session_state.get("practice.analysis")
     if saved and not problem:
         _show_results(saved)

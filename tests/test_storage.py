@@ -354,7 +354,8 @@ def test_recent_attempts_export_and_delete(store, tmp_path) -> None:
 
     S.delete_profile_data(store, me)
     assert S.get_profile(store, me) is None
-    assert [p.name for p in S.list_profiles(store)] == ["Other"]
+    assert S.get_or_create_profile(store, "Me").id > other  # a deleted id never comes back
+    assert [p.name for p in S.list_profiles(store)] == ["Me", "Other"]
     assert _count(store, schema.Attempt) == 1  # Other's attempt stays
     for table in (schema.AttemptAudio, schema.Conversation, schema.ConversationTurn):
         assert _count(store, table) == 0

@@ -98,20 +98,24 @@ def run_analysis(audio: bytes, text: str, accent: str) -> Analysis:
     )
 
 
-def analyse_and_keep(audio: bytes, text: str, accent: str) -> None:
-    """Run the analysis and keep it for the results; any problem becomes a message."""
+def analyse_and_keep(audio: bytes, text: str, accent: str) -> Analysis | None:
+    """Run the analysis and keep it for the results; any problem becomes a message.
+
+    Returns the analysis (None when it failed) so the page can save it to the history.
+    """
     try:
         analysis = run_analysis(audio, text, accent)
     except (AudioError, TextError, ModelLoadError) as exc:
         st.error(str(exc)[:1].upper() + str(exc)[1:])
-        return
+        return None
     except _ShownError:
-        return
+        return None
     except Exception as exc:  # noqa: BLE001 - never show a learner a traceback
         log.exception("analysis failed")
         st.error(f"The analysis failed unexpectedly ({type(exc).__name__}: {exc}).")
-        return
+        return None
     st.session_state["practice.analysis"] = {"analysis": analysis, "text": text, "accent": accent}
+    return analysis
 
 
 def drill(result: dict[str, Any]) -> None:

@@ -33,6 +33,7 @@ class Profile(Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = {"sqlite_autoincrement": True}  # a deleted id never comes back
 
 
 class Attempt(Base):
@@ -60,7 +61,10 @@ class Attempt(Base):
         cascade="all, delete-orphan", passive_deletes=True,
         order_by="(AttemptPhone.word_position, AttemptPhone.position)",
     )
-    __table_args__ = (Index("ix_attempts_profile_created", "profile_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_attempts_profile_created", "profile_id", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
 
 
 class AttemptWord(Base):
@@ -126,7 +130,10 @@ class Conversation(Base):
         cascade="all, delete-orphan", passive_deletes=True,
         order_by="ConversationTurn.position",
     )
-    __table_args__ = (Index("ix_conversations_profile_started", "profile_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_conversations_profile_started", "profile_id", "started_at"),
+        {"sqlite_autoincrement": True},
+    )
 
 
 class ConversationTurn(Base):

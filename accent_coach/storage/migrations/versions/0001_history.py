@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(80), nullable=False, unique=True),
         sa.Column("oidc_subject", sa.String(255), unique=True),
         sa.Column("created_at", sa.DateTime, nullable=False),
+        sqlite_autoincrement=True,  # ids are never reused after a deletion
     )
     op.create_table(
         "attempts", _id(),
@@ -41,6 +42,7 @@ def upgrade() -> None:
         *[sa.Column(name, sa.Float) for name in (
             "duration", "overall", "accuracy", "fluency", "completeness", "prosody")],
         sa.Column("result_json", sa.Text, nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_attempts_profile_created", "attempts", ["profile_id", "created_at"])
     op.create_table(
@@ -75,6 +77,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime, nullable=False),
         sa.Column("ended_at", sa.DateTime),
         sa.Column("summary", sa.Text),
+        sqlite_autoincrement=True,
     )
     op.create_index(
         "ix_conversations_profile_started", "conversations", ["profile_id", "started_at"]
