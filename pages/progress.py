@@ -7,18 +7,12 @@ Layout only: queries in ``accent_coach.storage``, the review schedule in
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from accent_coach.config import get_settings
 from accent_coach.practice.sentences import SOUNDS
-from accent_coach.practice.weak_sounds import schedule
-from accent_coach.storage import (
-    activity,
-    phone_daily,
-    phone_weakness,
-    recent_attempts,
-    score_trend,
-)
 from ui import progress
 from ui.profile import Learner, learner
 
@@ -32,7 +26,7 @@ def _daily_goal() -> int:
 
 def _activity(me: Learner) -> int:
     """Streak, today against the goal, total; returns the total."""
-    act = activity(me.storage, me.profile.id, _daily_goal())
+    act = progress.query(me, "activity", _daily_goal(), date.today())
     cols = st.columns(3)
     cols[0].metric("Streak", f"{act.streak_days} day{'s' * (act.streak_days != 1)}")
     cols[1].metric("Today", f"{act.today} / {act.goal}")
@@ -44,7 +38,7 @@ def _activity(me: Learner) -> int:
 
 
 def _trends(me: Learner, filters) -> None:
-    rows = score_trend(me.storage, me.profile.id, filters)
+    rows = progress.query(me, "trend", filters)
     if not rows:
         st.info("No attempts match these filters.")
         return
@@ -52,15 +46,15 @@ def _trends(me: Learner, filters) -> None:
 
 
 def _sounds(me: Learner, filters) -> None:
-    stats = phone_weakness(me.storage, me.profile.id, filters)
+    stats = progress.query(me, "weakness", filters)
     if not stats:
         st.info("Not enough scored sounds for these filters yet (each needs 3 or more).")
         return
     st.plotly_chart(progress.weakness_figure(stats), width="stretch")
     worst = [s.phone for s in stats[:5]]
     st.plotly_chart(progress.sound_change_figure(
-        phone_daily(me.storage, me.profile.id, filters, worst)), width="stretch")
-    boxes = schedule(me.storage, me.profile.id)
+        progress.query(me, "daily", filters, tuple(worst))), width="stretch")
+    boxes = progress.query(me, "schedule")
     if boxes:
         st.caption("Review schedule (Leitner boxes 1–5; “Practise my weak sounds” on the "
                    "Practice page drills what is due):")
@@ -71,7 +65,7 @@ def _sounds(me: Learner, filters) -> None:
 
 
 def _attempts(me: Learner, filters) -> None:
-    recent = recent_attempts(me.storage, me.profile.id, filters, limit=50)
+    recent = progress.query(me, "recent", filters)
     if not recent:
         st.info("No attempts match these filters.")
         return

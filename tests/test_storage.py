@@ -106,7 +106,7 @@ def test_revision_1_database_is_upgraded_on_open_with_its_data(db_url) -> None:
         assert [p.name for p in S.list_profiles(store)] == ["Old"]
         assert S.load_attempt(store, pid, aid)["scores"] == sample_result(3)["scores"]
         assert S.phone_weakness(store, pid, S.Filters(), min_count=1)[0].phone == "θ"
-        conversation = S.load_conversation(store, pid, cid)
+        conversation = S.load_conversation(pid, cid, storage=store)
         assert conversation["turns"][0]["text"] == "Hello!"
         assert conversation["turns"][0]["audio"] is None  # column added by revision 2
         saved = S.save_attempt(store, pid, sample_result(4), audio=b"RIFF-new")
@@ -350,7 +350,10 @@ def test_recent_attempts_export_and_delete(store, tmp_path) -> None:
     assert rows[0].startswith("id,created_at,text,accent") and len(rows) == 14
     exported = json.loads(S.export_json(store, me))["attempts"]
     assert len(exported) == 13 and exported[0]["words"][0]["phones"][0]["expected"] == "θ"
-    S.save_conversation(store, me, _conversation())
+    S.save_conversation(me, _conversation(), storage=store)
+    talk = json.loads(S.export_json(store, me))["conversations"]
+    assert [t["text"] for t in talk[0]["turns"]] == ["What can I get you?", "A flat white, please."]
+    assert talk[0]["turns"][1]["audio"] == "<9 bytes>"
 
     S.delete_profile_data(store, me)
     assert S.get_profile(store, me) is None
@@ -388,14 +391,14 @@ def _conversation() -> dict:
 def test_conversation_round_trip(store) -> None:
     me = S.get_or_create_profile(store, "Me").id
     conversation = _conversation()
-    cid = S.save_conversation(store, me, conversation)
-    assert S.load_conversation(store, me, cid) == {"id": cid, **conversation}
-    listed = S.list_conversations(store, me)
+    cid = S.save_conversation(me, conversation, storage=store)
+    assert S.load_conversation(me, cid, storage=store) == {"id": cid, **conversation}
+    listed = S.list_conversations(me, storage=store)
     assert [(c["id"], c["turn_count"], c["scenario"]) for c in listed] == [
         (cid, 2, "Ordering coffee")]
     other = S.get_or_create_profile(store, "Other").id
-    assert S.load_conversation(store, other, cid) is None
-    assert S.list_conversations(store, other) == []
+    assert S.load_conversation(other, cid, storage=store) is None
+    assert S.list_conversations(other, storage=store) == []
 
 
 def test_bad_conversation_is_refused_whole(store) -> None:
@@ -403,10 +406,10 @@ def test_bad_conversation_is_refused_whole(store) -> None:
     bad = _conversation()
     bad["turns"][1]["role"] = "narrator"
     with pytest.raises(S.StorageError) as caught:
-        S.save_conversation(store, me, bad)
+        S.save_conversation(me, bad, storage=store)
     assert caught.value.code == "conversation_invalid" and "turn 2" in str(caught.value)
     with pytest.raises(S.StorageError, match="mode"):
-        S.save_conversation(store, me, {**_conversation(), "mode": "chat"})
+        S.save_conversation(me, {**_conversation(), "mode": "chat"}, storage=store)
     assert _count(store, schema.Conversation) == 0
 
 
@@ -438,3 +441,27 @@ def test_bad_storage_settings_name_the_variable(monkeypatch, var, value) -> None
     monkeypatch.setenv(var, value)
     with pytest.raises(ValueError, match=var):
         get_settings()
+
+
+def test_conversations_default_to_the_configured_database(monkeypatch, tmp_path) -> None:
+    """The tutor calls ``save_conversation(profile_id, conversation)`` with no storage."""
+    monkeypatch.setenv("ACCENT_COACH_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("ACCENT_COACH_DB_URL", raising=False)
+    try:
+        me = S.get_or_create_profile(S.open_storage(), "Me").id
+        cid = S.save_conversation(me, _conversation())
+        assert S.load_conversation(me, cid)["summary"] == "Good use of 'could I'."
+        assert [c["id"] for c in S.list_conversations(me)] == [cid]
+    finally:
+        S.close_all()
+
+
+def test_signed_in_learners_get_their_own_hidden_profiles(store) -> None:
+    ana = S.profile_for_subject(store, "oidc|1234567890", "Ana Lima")
+    assert ana.signed_in and ana.name == "Ana Lima (34567890)"
+    assert S.profile_for_subject(store, "oidc|1234567890", "Ana L.") == ana  # keyed by sub
+    other = S.profile_for_subject(store, "oidc|999", "Ana Lima")
+    assert other.id != ana.id
+    assert S.list_profiles(store) == []  # never offered in the local picker
+    S.save_attempt(store, ana.id, sample_result(1))
+    assert S.recent_attempts(store, other.id, S.Filters()) == []

@@ -15,14 +15,22 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from accent_coach.practice.weak_sounds import schedule
 from accent_coach.storage import (
     Filters,
     accents_used,
+    activity,
     attempt_audio,
     delete_profile_data,
     export_csv,
     export_json,
+    history_version,
     load_attempt,
+    open_storage,
+    phone_daily,
+    phone_weakness,
+    recent_attempts,
+    score_trend,
 )
 from ui.profile import STATE as PROFILE
 from ui.profile import Learner
@@ -32,6 +40,35 @@ ALL = "all"
 STATE = PageState("progress", {"range": (), "accent": ALL, "confirm": ""})
 SCORE_LINES = ("overall", "accuracy", "fluency", "completeness", "prosody")
 CONFIRM_WORD = "DELETE"
+
+
+# What the page draws, by name: (storage, profile id, *args) → result. Filters travel as
+# (start, end, accent) tuples so Streamlit can hash them.
+_QUERIES: dict[str, Any] = {
+    "activity": lambda s, p, goal, _today: activity(s, p, goal),
+    "trend": lambda s, p, f: score_trend(s, p, Filters(*f)),
+    "weakness": lambda s, p, f: phone_weakness(s, p, Filters(*f)),
+    "daily": lambda s, p, f, phones: phone_daily(s, p, Filters(*f), list(phones)),
+    "schedule": lambda s, p: schedule(s, p),
+    "recent": lambda s, p, f: recent_attempts(s, p, Filters(*f), limit=50),
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _query(name: str, url: str, profile_id: int, version: tuple[int, int], args: tuple) -> Any:
+    return _QUERIES[name](open_storage(url), profile_id, *args)
+
+
+def query(me: Learner, name: str, *args: Any) -> Any:
+    """A Progress query, recomputed only when this learner's history changed.
+
+    Reruns (a filter change, picking an attempt) cost one indexed count instead of the
+    full queries: a second over 10,000 attempts on a slow machine.
+    """
+    version = history_version(me.storage, me.profile.id)
+    url = me.storage.url.render_as_string(hide_password=False)
+    args = tuple((f.start, f.end, f.accent) if isinstance(f, Filters) else f for f in args)
+    return _query(name, url, me.profile.id, version, args)
 
 
 def filters(me: Learner) -> Filters:

@@ -53,13 +53,16 @@ class Plan:
 
 def _daily_target_scores(storage: Storage, profile_id: int) -> dict[str, dict[date, float]]:
     """Per target key: day → count-weighted mean score of its phones."""
+    targets: dict[str, list[str]] = defaultdict(list)
+    for key, sound in SOUNDS.items():
+        for phone in sound.phones:
+            targets[phone].append(key)
     sums: dict[str, dict[date, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for row in phone_daily(storage, profile_id, Filters(tz=UTC)):
-        for key, sound in SOUNDS.items():
-            if row["phone"] in sound.phones:
-                acc = sums[key][row["day"]]
-                acc[0] += row["mean_score"] * row["count"]
-                acc[1] += row["count"]
+    for row in phone_daily(storage, profile_id, Filters(tz=UTC), sorted(targets)):
+        for key in targets[row["phone"]]:
+            acc = sums[key][row["day"]]
+            acc[0] += row["mean_score"] * row["count"]
+            acc[1] += row["count"]
     return {k: {d: s / n for d, (s, n) in days.items()} for k, days in sums.items()}
 
 

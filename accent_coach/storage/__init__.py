@@ -25,6 +25,7 @@ from accent_coach.storage.history import (
     PhoneStat,
     accents_used,
     activity,
+    history_version,
     phone_daily,
     phone_weakness,
     recent_attempts,
@@ -41,7 +42,8 @@ from accent_coach.storage.profiles import (
 __all__ = [
     "Activity", "Filters", "PhoneStat", "ProfileInfo", "Saved", "Storage", "StorageError",
     "accents_used", "activity", "attempt_audio", "close_all", "delete_profile_data",
-    "export_csv", "export_json", "get_or_create_profile", "get_profile", "list_conversations",
+    "export_csv", "export_json", "get_or_create_profile", "get_profile", "history_version",
+    "list_conversations",
     "list_profiles", "load_attempt", "load_conversation", "open_storage", "phone_daily",
     "phone_weakness", "profile_for_subject", "recent_attempts", "save_attempt",
     "save_conversation", "score_trend",

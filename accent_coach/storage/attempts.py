@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from accent_coach.storage.conversations import list_conversations, load_conversation
 from accent_coach.storage.database import Storage, StorageError
 from accent_coach.storage.schema import (
     Attempt,
@@ -199,10 +200,18 @@ def export_csv(storage: Storage, profile_id: int) -> str:
 
 
 def export_json(storage: Storage, profile_id: int) -> str:
-    """Every attempt's full stored result (words and phones included), oldest first."""
+    """Every attempt's full stored result (words and phones included), oldest first, and
+    every tutor conversation with its turns (recordings left out: they are binary)."""
     items = []
     for row in _export_rows(storage, profile_id):
         result = json.loads(row.result_json)
         result.update(attempt_id=row.id, created_at=row.created_at.isoformat())
         items.append(result)
-    return json.dumps({"attempts": items}, ensure_ascii=False, indent=1)
+    conversations = []
+    for summary in reversed(list_conversations(profile_id, storage=storage, limit=1_000_000)):
+        full = load_conversation(profile_id, summary["id"], storage=storage) or {}
+        for turn in full.get("turns", []):
+            turn["audio"] = None if turn["audio"] is None else f"<{len(turn['audio'])} bytes>"
+        conversations.append(full)
+    return json.dumps({"attempts": items, "conversations": conversations},
+                      ensure_ascii=False, indent=1)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from accent_coach.storage.database import Storage, StorageError
+from accent_coach.storage.database import Storage, StorageError, open_storage
 from accent_coach.storage.schema import Conversation, ConversationTurn, Profile
 
 MODES = ("practice", "exam")
@@ -51,8 +51,14 @@ def _turn(position: int, turn: dict[str, Any]) -> ConversationTurn:
     )
 
 
-def save_conversation(storage: Storage, profile_id: int, conversation: dict[str, Any]) -> int:
-    """Store a whole conversation with its turns in one transaction; returns its id."""
+def save_conversation(
+    profile_id: int, conversation: dict[str, Any], *, storage: Storage | None = None
+) -> int:
+    """Store a whole conversation with its turns in one transaction; returns its id.
+
+    ``storage`` defaults to the configured database (``open_storage()``).
+    """
+    storage = storage or open_storage()
     if conversation.get("mode") not in MODES:
         raise _invalid(f"mode must be one of {', '.join(MODES)}")
     turns = [_turn(i, t) for i, t in enumerate(conversation.get("turns") or [])]
@@ -73,8 +79,11 @@ def save_conversation(storage: Storage, profile_id: int, conversation: dict[str,
         return row.id
 
 
-def list_conversations(storage: Storage, profile_id: int, limit: int = 50) -> list[dict[str, Any]]:
+def list_conversations(
+    profile_id: int, *, storage: Storage | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
     """This profile's conversations, newest first, without turns (``turn_count`` instead)."""
+    storage = storage or open_storage()
     with storage.read() as session:
         count = (select(func.count(ConversationTurn.id))
                  .where(ConversationTurn.conversation_id == Conversation.id).scalar_subquery())
@@ -91,9 +100,10 @@ def list_conversations(storage: Storage, profile_id: int, limit: int = 50) -> li
 
 
 def load_conversation(
-    storage: Storage, profile_id: int, conversation_id: int
+    profile_id: int, conversation_id: int, *, storage: Storage | None = None
 ) -> dict[str, Any] | None:
     """One of this profile's conversations, turns in order; None if not theirs or gone."""
+    storage = storage or open_storage()
     with storage.read() as session:
         row = session.get(Conversation, conversation_id)
         if row is None or row.profile_id != profile_id:

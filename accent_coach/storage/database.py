@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, Executable, Row, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,6 +58,11 @@ class Storage:
         """A session for queries (rolled back at the end)."""
         with self._read() as session:
             yield session
+
+    def rows(self, statement: Executable) -> list[Row]:
+        """Run a read-only Core statement (no ORM row processing: fast for big queries)."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(statement))
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -8,6 +8,7 @@ attempts; their day buckets are UTC days.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -37,6 +38,10 @@ class Filters:
     tz: tzinfo | None = None
 
     def zone(self) -> tzinfo:
+        return self._zone
+
+    @functools.cached_property
+    def _zone(self) -> tzinfo:  # resolved once: local_zone() is slow per row
         return self.tz or local_zone()
 
     def _utc(self, day: date) -> datetime:
@@ -86,8 +91,7 @@ def score_trend(storage: Storage, profile_id: int, filters: Filters) -> list[dic
         Attempt.id, Attempt.created_at, Attempt.accent, Attempt.overall, Attempt.accuracy,
         Attempt.fluency, Attempt.completeness, Attempt.prosody,
     ), profile_id).order_by(Attempt.created_at, Attempt.id)
-    with storage.read() as session:
-        rows = session.execute(query).mappings().all()
+    rows = [row._asdict() for row in storage.rows(query)]
     return [{**row, "created_at": filters.local(row["created_at"])} for row in rows]
 
 
@@ -107,16 +111,15 @@ def phone_weakness(
         .where(AttemptPhone.expected.is_not(None), AttemptPhone.score.is_not(None)),
         profile_id,
     ).group_by(AttemptPhone.expected).having(func.count() >= min_count)
-    with storage.read() as session:
-        rows = session.execute(query).all()
+    rows = storage.rows(query)
     stats = [PhoneStat(str(p), int(n), round(float(m), 1), round(float(r), 3))
              for p, n, m, r in rows]
     return sorted(stats, key=lambda s: (s.mean_score, s.phone))
 
 
 def _utc_day(storage: Storage):
-    if storage.is_sqlite:
-        return func.date(Attempt.created_at)
+    if storage.is_sqlite:  # stored as "YYYY-MM-DD HH:MM:SS.ffffff": the date is its start
+        return func.substr(Attempt.created_at, 1, 10)
     return cast(Attempt.created_at, Date)
 
 
@@ -134,8 +137,7 @@ def phone_daily(
     if phones is not None:
         query = query.where(AttemptPhone.expected.in_(phones))
     query = query.group_by(day, AttemptPhone.expected).order_by(day, AttemptPhone.expected)
-    with storage.read() as session:
-        rows = session.execute(query).all()
+    rows = storage.rows(query)
     return [
         {"day": d if isinstance(d, date) else date.fromisoformat(str(d)), "phone": p,
          "mean_score": round(float(m), 1), "count": int(n)}
@@ -150,13 +152,12 @@ def activity(
     """Attempts in total and today, and the streak: consecutive local days with at least
     one attempt, ending today (or yesterday, while today's practice is still to come)."""
     filters = Filters(tz=tz)
-    with storage.read() as session:
-        times = session.scalars(
-            select(Attempt.created_at).where(Attempt.profile_id == profile_id)
-        ).all()
-    days = {filters.local(t).date() for t in times}
+    times = [r[0] for r in storage.rows(
+        select(Attempt.created_at).where(Attempt.profile_id == profile_id))]
+    local_days = [filters.local(t).date() for t in times]
+    days = set(local_days)
     today = today or datetime.now(filters.zone()).date()
-    count_today = sum(1 for t in times if filters.local(t).date() == today)
+    count_today = local_days.count(today)
     day = today if today in days else today - timedelta(days=1)
     streak = 0
     while day in days:
@@ -176,15 +177,19 @@ def recent_attempts(
                Attempt.overall, has_audio.label("has_audio")),
         profile_id,
     ).order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)
-    with storage.read() as session:
-        rows = session.execute(query).mappings().all()
+    rows = [row._asdict() for row in storage.rows(query)]
     return [{**r, "created_at": filters.local(r["created_at"]), "has_audio": bool(r["has_audio"])}
             for r in rows]
 
 
 def accents_used(storage: Storage, profile_id: int) -> list[str]:
     """The accents this learner has practised (the accent filter's choices)."""
-    with storage.read() as session:
-        return sorted(session.scalars(
-            select(Attempt.accent).where(Attempt.profile_id == profile_id).distinct()
-        ))
+    return sorted(r[0] for r in storage.rows(
+        select(Attempt.accent).where(Attempt.profile_id == profile_id).distinct()))
+
+
+def history_version(storage: Storage, profile_id: int) -> tuple[int, int]:
+    """(attempts, newest id): changes whenever this profile's history does (cache key)."""
+    row = storage.rows(select(func.count(), func.max(Attempt.id))
+                       .where(Attempt.profile_id == profile_id))[0]
+    return int(row[0]), int(row[1] or 0)

@@ -1,8 +1,9 @@
 """Revision 2: learners' recordings (opt-in) and indexes for the per-sound views.
 
 Adds ``attempt_audio`` (one recording per attempt), a nullable ``audio`` column on
-``conversation_turns`` (existing turns keep their data) and indexes on
-``attempt_phones`` so the weakness queries stay fast with 10,000 attempts.
+``conversation_turns`` (existing turns keep their data) and a covering index on
+``attempt_phones`` (attempt → expected, score, error) so the per-sound queries read
+only the index: 3× faster with 10,000 attempts (``benchmarks/storage.py``).
 
 Revision ID: 0002
 Revises: 0001
@@ -32,12 +33,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("conversation_turns") as batch:
         batch.add_column(sa.Column("audio", sa.LargeBinary))
-    op.create_index("ix_attempt_phones_attempt", "attempt_phones", ["attempt_id"])
-    op.create_index("ix_attempt_phones_expected", "attempt_phones", ["expected"])
+    op.create_index(
+        "ix_attempt_phones_attempt", "attempt_phones", ["attempt_id", "expected", "score", "error"]
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_attempt_phones_expected", "attempt_phones")
     op.drop_index("ix_attempt_phones_attempt", "attempt_phones")
     with op.batch_alter_table("conversation_turns") as batch:
         batch.drop_column("audio")
