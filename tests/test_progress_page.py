@@ -162,3 +162,18 @@ def test_practice_saves_each_take_once_and_offers_weak_sounds(
     assert at.session_state["practice.source"] == "library"
     assert at.session_state["practice.sentence"] in {s.text for s in load_sentences()}
     assert any(s.value.startswith("Weak sounds") for s in at.success)
+
+    # Deleting the data also removes the cached results of their takes (files on disk).
+    from accent_coach.service.result_cache import default_cache
+
+    def cached_texts() -> list[str]:
+        folder = default_cache().directory
+        return [json.loads(p.read_text("utf-8")).get("text") for p in folder.glob("*.json")]
+
+    assert TEXT in cached_texts()
+    page = _progress()
+    page.text_input(key="_w.progress.confirm").set_value("DELETE").run()
+    page.button[[b.label for b in page.button].index("Delete everything")].click().run()
+    assert not page.exception, page.exception
+    assert S.get_profile(history, me) is None
+    assert TEXT not in cached_texts()

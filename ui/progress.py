@@ -16,11 +16,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from accent_coach.practice.weak_sounds import schedule
+from accent_coach.service.result_cache import default_cache
 from accent_coach.storage import (
     Filters,
     accents_used,
     activity,
     attempt_audio,
+    attempt_texts,
     delete_profile_data,
     export_csv,
     export_json,
@@ -188,7 +190,9 @@ def _delete(me: Learner) -> None:
     if STATE.get("confirm") != CONFIRM_WORD:
         st.session_state["progress.notice"] = ("warning", f"Type {CONFIRM_WORD} to confirm.")
         return
+    texts = attempt_texts(me.storage, me.profile.id)
     delete_profile_data(me.storage, me.profile.id)
+    default_cache().forget_texts(texts)  # cached results of their takes are their data too
     PROFILE.set("id", None)
     STATE.set("confirm", "")
     st.session_state.pop("history.last_saved", None)
@@ -201,7 +205,8 @@ def delete_section(me: Learner) -> None:
     """“Delete my data”, behind a typed confirmation."""
     with st.expander("🗑️ Delete my data"):
         st.write(f"This deletes the profile **{me.profile.name}** with every attempt, "
-                 "recording and conversation, permanently.")
+                 "recording and conversation, and the cached results of their sentences, "
+                 "permanently.")
         st.text_input(f"Type {CONFIRM_WORD} to confirm", **STATE.bind("confirm"))
         st.button("Delete everything", type="primary", on_click=_delete, args=(me,))
 

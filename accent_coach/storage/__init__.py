@@ -7,6 +7,7 @@ errors only.
 from accent_coach.storage.attempts import (
     Saved,
     attempt_audio,
+    attempt_texts,
     delete_profile_data,
     export_csv,
     export_json,
@@ -41,10 +42,9 @@ from accent_coach.storage.profiles import (
 
 __all__ = [
     "Activity", "Filters", "PhoneStat", "ProfileInfo", "Saved", "Storage", "StorageError",
-    "accents_used", "activity", "attempt_audio", "close_all", "delete_profile_data",
-    "export_csv", "export_json", "get_or_create_profile", "get_profile", "history_version",
-    "list_conversations",
-    "list_profiles", "load_attempt", "load_conversation", "open_storage", "phone_daily",
-    "phone_weakness", "profile_for_subject", "recent_attempts", "save_attempt",
-    "save_conversation", "score_trend",
+    "accents_used", "activity", "attempt_audio", "attempt_texts", "close_all",
+    "delete_profile_data", "export_csv", "export_json", "get_or_create_profile", "get_profile",
+    "history_version", "list_conversations", "list_profiles", "load_attempt", "load_conversation",
+    "open_storage", "phone_daily", "phone_weakness", "profile_for_subject", "recent_attempts",
+    "save_attempt", "save_conversation", "score_trend",
 ]

@@ -156,6 +156,12 @@ def attempt_audio(storage: Storage, profile_id: int, attempt_id: int) -> tuple[b
         return None if row is None else (bytes(row[0]), str(row[1]))
 
 
+def attempt_texts(storage: Storage, profile_id: int) -> set[str]:
+    """Every sentence this profile has practised (to clear caches derived from them)."""
+    return {r[0] for r in storage.rows(
+        select(Attempt.text).where(Attempt.profile_id == profile_id).distinct())}
+
+
 def delete_profile_data(storage: Storage, profile_id: int) -> None:
     """Delete the profile and everything of it: attempts, recordings, conversations.
 
