@@ -86,18 +86,19 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
 
 
 def progress_page(store: S.Storage, profile: int) -> None:
-    """Every query the Progress page runs on one render, and its figures."""
+    """Every query the Progress page runs on one uncached render, and its figures."""
     from ui import progress
 
     filters = S.Filters()
+    S.history_version(store, profile)
     S.activity(store, profile, 10)
     S.accents_used(store, profile)
     progress.trend_figure(S.score_trend(store, profile, filters))
-    stats = S.phone_weakness(store, profile, filters)
+    days = S.phone_days(store, profile, filters)  # unfiltered: shared with the schedule
+    stats = S.weakness_of(days)
     progress.weakness_figure(stats)
-    progress.sound_change_figure(
-        S.phone_daily(store, profile, filters, [s.phone for s in stats[:5]]))
-    schedule(store, profile)
+    progress.sound_change_figure(S.daily_of(days, [s.phone for s in stats[:5]]))
+    schedule(store, profile, days)
     recent = S.recent_attempts(store, profile, filters, limit=50)
     S.load_attempt(store, profile, recent[0]["id"])
 

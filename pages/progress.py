@@ -13,6 +13,8 @@ import streamlit as st
 
 from accent_coach.config import get_settings
 from accent_coach.practice.sentences import SOUNDS
+from accent_coach.practice.weak_sounds import schedule
+from accent_coach.storage import Filters, daily_of, weakness_of
 from ui import progress
 from ui.profile import Learner, learner
 
@@ -46,15 +48,16 @@ def _trends(me: Learner, filters) -> None:
 
 
 def _sounds(me: Learner, filters) -> None:
-    stats = progress.query(me, "weakness", filters)
+    days = progress.query(me, "phone_days", filters)  # one scan; the views below derive
+    stats = weakness_of(days)
     if not stats:
         st.info("Not enough scored sounds for these filters yet (each needs 3 or more).")
         return
     st.plotly_chart(progress.weakness_figure(stats), width="stretch")
     worst = [s.phone for s in stats[:5]]
-    st.plotly_chart(progress.sound_change_figure(
-        progress.query(me, "daily", filters, tuple(worst))), width="stretch")
-    boxes = progress.query(me, "schedule")
+    st.plotly_chart(progress.sound_change_figure(daily_of(days, worst)), width="stretch")
+    everything = progress.query(me, "phone_days", Filters())  # the same scan when unfiltered
+    boxes = schedule(me.storage, me.profile.id, everything)
     if boxes:
         st.caption("Review schedule (Leitner boxes 1–5; “Practise my weak sounds” on the "
                    "Practice page drills what is due):")

@@ -15,7 +15,6 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from accent_coach.practice.weak_sounds import schedule
 from accent_coach.service.result_cache import default_cache
 from accent_coach.storage import (
     Filters,
@@ -29,8 +28,7 @@ from accent_coach.storage import (
     history_version,
     load_attempt,
     open_storage,
-    phone_daily,
-    phone_weakness,
+    phone_days,
     recent_attempts,
     score_trend,
 )
@@ -49,9 +47,7 @@ CONFIRM_WORD = "DELETE"
 _QUERIES: dict[str, Any] = {
     "activity": lambda s, p, goal, _today: activity(s, p, goal),
     "trend": lambda s, p, f: score_trend(s, p, Filters(*f)),
-    "weakness": lambda s, p, f: phone_weakness(s, p, Filters(*f)),
-    "daily": lambda s, p, f, phones: phone_daily(s, p, Filters(*f), list(phones)),
-    "schedule": lambda s, p: schedule(s, p),
+    "phone_days": lambda s, p, f: phone_days(s, p, Filters(*f)),
     "recent": lambda s, p, f: recent_attempts(s, p, Filters(*f), limit=50),
 }
 

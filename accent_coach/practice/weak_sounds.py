@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from accent_coach.practice.sentences import SOUNDS, Sentence, load_sentences
-from accent_coach.storage import Filters, Storage, phone_daily, recent_attempts
+from accent_coach.storage import Filters, PhoneDay, Storage, phone_days, recent_attempts
 
 PASS = 80.0
 INTERVALS = {1: 1, 2: 2, 3: 4, 4: 8, 5: 16}
@@ -51,19 +51,19 @@ class Plan:
     reason: str
 
 
-def _daily_target_scores(storage: Storage, profile_id: int) -> dict[str, dict[date, float]]:
+def _daily_target_scores(days: list[PhoneDay]) -> dict[str, dict[date, float]]:
     """Per target key: day → count-weighted mean score of its phones."""
     targets: dict[str, list[str]] = defaultdict(list)
     for key, sound in SOUNDS.items():
         for phone in sound.phones:
             targets[phone].append(key)
     sums: dict[str, dict[date, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for row in phone_daily(storage, profile_id, Filters(tz=UTC), sorted(targets)):
-        for key in targets[row["phone"]]:
-            acc = sums[key][row["day"]]
-            acc[0] += row["mean_score"] * row["count"]
-            acc[1] += row["count"]
-    return {k: {d: s / n for d, (s, n) in days.items()} for k, days in sums.items()}
+    for row in days:
+        for key in targets.get(row.phone, ()):
+            acc = sums[key][row.day]
+            acc[0] += row.score_sum
+            acc[1] += row.count
+    return {k: {d: s / n for d, (s, n) in by_day.items()} for k, by_day in sums.items()}
 
 
 def _box(days: dict[date, float]) -> tuple[int, date, float]:
@@ -81,11 +81,18 @@ def _box(days: dict[date, float]) -> tuple[int, date, float]:
     return box, last, days[last]
 
 
-def schedule(storage: Storage, profile_id: int) -> list[SoundBox]:
-    """Every target sound the learner has practised, most urgent first."""
+def schedule(
+    storage: Storage, profile_id: int, days: list[PhoneDay] | None = None
+) -> list[SoundBox]:
+    """Every target sound the learner has practised, most urgent first.
+
+    ``days``: the learner's unfiltered ``phone_days`` when the caller already has them.
+    """
+    if days is None:
+        days = phone_days(storage, profile_id, Filters(tz=UTC))
     boxes = []
-    for key, days in _daily_target_scores(storage, profile_id).items():
-        box, last, score = _box(days)
+    for key, by_day in _daily_target_scores(days).items():
+        box, last, score = _box(by_day)
         boxes.append(SoundBox(key, box, last, round(score, 1), last + timedelta(INTERVALS[box])))
     return sorted(boxes, key=lambda b: (b.due, b.box, b.last_score, b.key))
 

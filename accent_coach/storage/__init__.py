@@ -23,14 +23,18 @@ from accent_coach.storage.database import Storage, StorageError, close_all, open
 from accent_coach.storage.history import (
     Activity,
     Filters,
+    PhoneDay,
     PhoneStat,
     accents_used,
     activity,
+    daily_of,
     history_version,
     phone_daily,
+    phone_days,
     phone_weakness,
     recent_attempts,
     score_trend,
+    weakness_of,
 )
 from accent_coach.storage.profiles import (
     ProfileInfo,
@@ -41,10 +45,11 @@ from accent_coach.storage.profiles import (
 )
 
 __all__ = [
-    "Activity", "Filters", "PhoneStat", "ProfileInfo", "Saved", "Storage", "StorageError",
-    "accents_used", "activity", "attempt_audio", "attempt_texts", "close_all",
-    "delete_profile_data", "export_csv", "export_json", "get_or_create_profile", "get_profile",
-    "history_version", "list_conversations", "list_profiles", "load_attempt", "load_conversation",
-    "open_storage", "phone_daily", "phone_weakness", "profile_for_subject", "recent_attempts",
-    "save_attempt", "save_conversation", "score_trend",
+    "Activity", "Filters", "PhoneDay", "PhoneStat", "ProfileInfo", "Saved", "Storage",
+    "StorageError", "accents_used", "activity", "attempt_audio", "attempt_texts", "close_all",
+    "daily_of", "delete_profile_data", "export_csv", "export_json", "get_or_create_profile",
+    "get_profile", "history_version", "list_conversations", "list_profiles", "load_attempt",
+    "load_conversation", "open_storage", "phone_daily", "phone_days", "phone_weakness",
+    "profile_for_subject", "recent_attempts", "save_attempt", "save_conversation", "score_trend",
+    "weakness_of",
 ]

@@ -101,20 +101,15 @@ def _miss():
     )
 
 
-def phone_weakness(
-    storage: Storage, profile_id: int, filters: Filters, min_count: int = 3
-) -> list[PhoneStat]:
-    """Expected sounds seen at least ``min_count`` times, weakest (lowest mean) first."""
-    query = filters.apply(
-        select(AttemptPhone.expected, func.count(), func.avg(AttemptPhone.score), func.avg(_miss()))
-        .join(Attempt, Attempt.id == AttemptPhone.attempt_id)
-        .where(AttemptPhone.expected.is_not(None), AttemptPhone.score.is_not(None)),
-        profile_id,
-    ).group_by(AttemptPhone.expected).having(func.count() >= min_count)
-    rows = storage.rows(query)
-    stats = [PhoneStat(str(p), int(n), round(float(m), 1), round(float(r), 3))
-             for p, n, m, r in rows]
-    return sorted(stats, key=lambda s: (s.mean_score, s.phone))
+@dataclass(frozen=True)
+class PhoneDay:
+    """One expected sound on one UTC day: the sums every per-sound view derives from."""
+
+    day: date
+    phone: str
+    count: int
+    score_sum: float
+    misses: int
 
 
 def _utc_day(storage: Storage):
@@ -123,26 +118,59 @@ def _utc_day(storage: Storage):
     return cast(Attempt.created_at, Date)
 
 
+def phone_days(storage: Storage, profile_id: int, filters: Filters) -> list[PhoneDay]:
+    """Per (UTC day, expected sound) sums over the filtered attempts, in one scan of the
+    covering phone index; weakness, its change and the review schedule all derive from it."""
+    day = _utc_day(storage).label("day")
+    query = filters.apply(
+        select(day, AttemptPhone.expected, func.count(), func.sum(AttemptPhone.score),
+               func.sum(_miss()))
+        .join(Attempt, Attempt.id == AttemptPhone.attempt_id)
+        .where(AttemptPhone.expected.is_not(None), AttemptPhone.score.is_not(None)),
+        profile_id,
+    ).group_by(day, AttemptPhone.expected).order_by(day, AttemptPhone.expected)
+    return [
+        PhoneDay(d if isinstance(d, date) else date.fromisoformat(str(d)), str(p), int(n),
+                 float(total), int(miss))
+        for d, p, n, total, miss in storage.rows(query)
+    ]
+
+
+def weakness_of(days: list[PhoneDay], min_count: int = 3) -> list[PhoneStat]:
+    """Sounds seen at least ``min_count`` times, weakest (lowest mean score) first."""
+    sums: dict[str, list[float]] = {}
+    for row in days:
+        acc = sums.setdefault(row.phone, [0, 0.0, 0])
+        acc[0] += row.count
+        acc[1] += row.score_sum
+        acc[2] += row.misses
+    stats = [PhoneStat(p, int(n), round(total / n, 1), round(miss / n, 3))
+             for p, (n, total, miss) in sums.items() if n >= min_count]
+    return sorted(stats, key=lambda s: (s.mean_score, s.phone))
+
+
+def daily_of(days: list[PhoneDay], phones: list[str] | None = None) -> list[dict[str, Any]]:
+    """Mean score per (UTC day, sound), for ``phones`` (None: all): how each one changes."""
+    wanted = None if phones is None else set(phones)
+    return [
+        {"day": r.day, "phone": r.phone, "mean_score": round(r.score_sum / r.count, 1),
+         "count": r.count}
+        for r in days if wanted is None or r.phone in wanted
+    ]
+
+
+def phone_weakness(
+    storage: Storage, profile_id: int, filters: Filters, min_count: int = 3
+) -> list[PhoneStat]:
+    """Expected sounds seen at least ``min_count`` times, weakest (lowest mean) first."""
+    return weakness_of(phone_days(storage, profile_id, filters), min_count)
+
+
 def phone_daily(
     storage: Storage, profile_id: int, filters: Filters, phones: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """Mean score per (UTC day, expected sound): how each sound changes over time."""
-    day = _utc_day(storage).label("day")
-    query = filters.apply(
-        select(day, AttemptPhone.expected, func.avg(AttemptPhone.score), func.count())
-        .join(Attempt, Attempt.id == AttemptPhone.attempt_id)
-        .where(AttemptPhone.expected.is_not(None), AttemptPhone.score.is_not(None)),
-        profile_id,
-    )
-    if phones is not None:
-        query = query.where(AttemptPhone.expected.in_(phones))
-    query = query.group_by(day, AttemptPhone.expected).order_by(day, AttemptPhone.expected)
-    rows = storage.rows(query)
-    return [
-        {"day": d if isinstance(d, date) else date.fromisoformat(str(d)), "phone": p,
-         "mean_score": round(float(m), 1), "count": int(n)}
-        for d, p, m, n in rows
-    ]
+    return daily_of(phone_days(storage, profile_id, filters), phones)
 
 
 def activity(
