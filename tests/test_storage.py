@@ -67,7 +67,7 @@ def test_migrations_build_exactly_the_orm_schema(store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), schema.Base.metadata)
     assert diff == []
-    assert database.current_revision(store.engine) == database.head_revision() == "0002"
+    assert database.current_revision(store.engine) == database.head_revision() == "0003"
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:
@@ -102,10 +102,13 @@ def test_revision_1_database_is_upgraded_on_open_with_its_data(db_url) -> None:
 
     store = S.open_storage(db_url)
     try:
-        assert database.current_revision(store.engine) == "0002"
+        assert database.current_revision(store.engine) == database.head_revision()
         assert [p.name for p in S.list_profiles(store)] == ["Old"]
         assert S.load_attempt(store, pid, aid)["scores"] == sample_result(3)["scores"]
-        assert S.phone_weakness(store, pid, S.Filters(), min_count=1)[0].phone == "θ"
+        # Revision 3 summed the old phones into the per-day table: same weakness as before.
+        weakest = S.phone_weakness(store, pid, S.Filters(), min_count=1)
+        assert [(w.phone, w.count, w.mean_score, w.miss_rate) for w in weakest] == [
+            ("θ", 1, 12.0, 1.0)]
         conversation = S.load_conversation(pid, cid, storage=store)
         assert conversation["turns"][0]["text"] == "Hello!"
         assert conversation["turns"][0]["audio"] is None  # column added by revision 2
@@ -255,6 +258,8 @@ def test_killed_mid_save_leaves_nothing_half_written(db_url, tmp_path) -> None:
         assert _count(store, schema.AttemptWord) == 3
         assert _count(store, schema.AttemptPhone) == per_attempt
         assert _count(store, schema.AttemptAudio) == 0
+        with store.read() as session:  # the per-day sums hold the committed attempt only
+            assert session.scalar(select(func.sum(schema.PhoneDayStat.count))) == per_attempt
         if store.is_sqlite:
             with store.engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
@@ -281,6 +286,8 @@ def test_two_processes_writing_at_once_both_save_everything(db_url, tmp_path) ->
         assert [p.name for p in S.list_profiles(store)] == ["Ana"]
         assert _count(store, schema.Attempt) == 2 * n
         assert _count(store, schema.AttemptPhone) == 2 * n * 9
+        with store.read() as session:  # concurrent upserts lost nothing
+            assert session.scalar(select(func.sum(schema.PhoneDayStat.count))) == 2 * n * 9
     finally:
         S.close_all()
 
@@ -362,6 +369,8 @@ def test_recent_attempts_export_and_delete(store, tmp_path) -> None:
     assert _count(store, schema.Attempt) == 1  # Other's attempt stays
     for table in (schema.AttemptAudio, schema.Conversation, schema.ConversationTurn):
         assert _count(store, table) == 0
+    with store.read() as session:
+        assert session.scalar(select(func.sum(schema.PhoneDayStat.count))) == 9  # Other's
     assert _count(store, schema.AttemptPhone) == 9
     if store.is_sqlite:  # really gone from the files, not just unlinked
         folder = Path(store.url.database).parent

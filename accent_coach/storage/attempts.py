@@ -17,16 +17,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from accent_coach.storage.conversations import list_conversations, load_conversation
 from accent_coach.storage.database import Storage, StorageError
+from accent_coach.storage.history import WEAK_BELOW
 from accent_coach.storage.schema import (
     Attempt,
     AttemptAudio,
     AttemptPhone,
     AttemptWord,
     Conversation,
+    PhoneDayStat,
     Profile,
 )
 
@@ -82,6 +86,44 @@ def _rows(result: dict[str, Any]) -> tuple[list[AttemptWord], list[AttemptPhone]
     return words, phones
 
 
+def _add_to_phone_days(session: Session, attempt: Attempt, phones: list[AttemptPhone]) -> None:
+    """Add this attempt's phones to its day's per-sound sums (same transaction)."""
+    sums: dict[str, list[float]] = {}
+    for phone in phones:
+        if phone.expected is None or phone.score is None:
+            continue
+        acc = sums.setdefault(phone.expected, [0, 0.0, 0])
+        acc[0] += 1
+        acc[1] += phone.score
+        acc[2] += phone.error != "none" or phone.score < WEAK_BELOW
+    if not sums:
+        return
+    key = {"profile_id": attempt.profile_id, "day": attempt.created_at.date(),
+           "accent": attempt.accent}
+    rows = [{**key, "phone": p, "count": int(n), "score_sum": total, "misses": int(miss)}
+            for p, (n, total, miss) in sums.items()]
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        stmt = insert(PhoneDayStat).values(rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["profile_id", "day", "accent", "phone"],
+            set_={c: getattr(PhoneDayStat, c) + getattr(stmt.excluded, c)
+                  for c in ("count", "score_sum", "misses")},
+        )
+        session.execute(stmt)
+        return
+    for row in rows:  # other databases: read-modify-write inside the same transaction
+        found = session.get(PhoneDayStat, (row["profile_id"], row["day"], row["accent"],
+                                           row["phone"]), with_for_update=True)
+        if found is None:
+            session.add(PhoneDayStat(**row))
+        else:
+            found.count += row["count"]
+            found.score_sum += row["score_sum"]
+            found.misses += row["misses"]
+
+
 def save_attempt(
     storage: Storage,
     profile_id: int,
@@ -120,6 +162,7 @@ def save_attempt(
         attempt.words, attempt.phones = words, phones
         session.add(attempt)
         session.flush()
+        _add_to_phone_days(session, attempt, phones)
         if keep_audio:
             assert audio is not None
             session.add(AttemptAudio(

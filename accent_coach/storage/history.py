@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Date, Select, case, cast, func, select
+from sqlalchemy import Select, func, select
 
 from accent_coach.storage.database import Storage
-from accent_coach.storage.schema import Attempt, AttemptAudio, AttemptPhone
+from accent_coach.storage.schema import Attempt, AttemptAudio, PhoneDayStat
 
 WEAK_BELOW = 80.0  # a phone scoring below this counts as a miss (the "fair"/"poor" bands)
 
@@ -95,12 +95,6 @@ def score_trend(storage: Storage, profile_id: int, filters: Filters) -> list[dic
     return [{**row, "created_at": filters.local(row["created_at"])} for row in rows]
 
 
-def _miss():
-    return case(
-        ((AttemptPhone.error != "none") | (AttemptPhone.score < WEAK_BELOW), 1.0), else_=0.0
-    )
-
-
 @dataclass(frozen=True)
 class PhoneDay:
     """One expected sound on one UTC day: the sums every per-sound view derives from."""
@@ -112,28 +106,22 @@ class PhoneDay:
     misses: int
 
 
-def _utc_day(storage: Storage):
-    if storage.is_sqlite:  # stored as "YYYY-MM-DD HH:MM:SS.ffffff": the date is its start
-        return func.substr(Attempt.created_at, 1, 10)
-    return cast(Attempt.created_at, Date)
-
-
 def phone_days(storage: Storage, profile_id: int, filters: Filters) -> list[PhoneDay]:
-    """Per (UTC day, expected sound) sums over the filtered attempts, in one scan of the
-    covering phone index; weakness, its change and the review schedule all derive from it."""
-    day = _utc_day(storage).label("day")
-    query = filters.apply(
-        select(day, AttemptPhone.expected, func.count(), func.sum(AttemptPhone.score),
-               func.sum(_miss()))
-        .join(Attempt, Attempt.id == AttemptPhone.attempt_id)
-        .where(AttemptPhone.expected.is_not(None), AttemptPhone.score.is_not(None)),
-        profile_id,
-    ).group_by(day, AttemptPhone.expected).order_by(day, AttemptPhone.expected)
-    return [
-        PhoneDay(d if isinstance(d, date) else date.fromisoformat(str(d)), str(p), int(n),
-                 float(total), int(miss))
-        for d, p, n, total, miss in storage.rows(query)
-    ]
+    """Per (UTC day, expected sound) sums over the filtered days and accent, read from the
+    per-day table each save keeps up to date; weakness, its change and the review
+    schedule all derive from it. The date filter applies to UTC days here."""
+    stat = PhoneDayStat
+    query = select(stat.day, stat.phone, func.sum(stat.count), func.sum(stat.score_sum),
+                   func.sum(stat.misses)).where(stat.profile_id == profile_id)
+    if filters.start is not None:
+        query = query.where(stat.day >= filters.start)
+    if filters.end is not None:
+        query = query.where(stat.day <= filters.end)
+    if filters.accent:
+        query = query.where(stat.accent == filters.accent)
+    query = query.group_by(stat.day, stat.phone).order_by(stat.day, stat.phone)
+    return [PhoneDay(d, str(p), int(n), float(total), int(miss))
+            for d, p, n, total, miss in storage.rows(query)]
 
 
 def weakness_of(days: list[PhoneDay], min_count: int = 3) -> list[PhoneStat]:

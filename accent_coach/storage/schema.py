@@ -6,9 +6,10 @@ The migrations in ``migrations/versions`` create and upgrade exactly these table
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -152,3 +153,19 @@ class ConversationTurn(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     audio: Mapped[bytes | None] = mapped_column(LargeBinary)
     __table_args__ = (Index("ix_conversation_turns_conversation", "conversation_id"),)
+
+
+class PhoneDayStat(Base):
+    """Sums per (profile, UTC day, accent, expected sound), updated in each save's
+    transaction (revision 3): the per-sound views read these, not every phone."""
+
+    __tablename__ = "phone_day_stats"
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    accent: Mapped[str] = mapped_column(String(8), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    score_sum: Mapped[float] = mapped_column(Float)
+    misses: Mapped[int] = mapped_column(Integer)
