@@ -76,6 +76,12 @@ def test_progress_shows_streak_goal_trends_weakness_and_attempts(history) -> Non
     assert not at.exception, at.exception
     assert len(at.selectbox(key="progress.attempt").options) == 1
     assert at.get("audio"), "the kept recording is offered for replay"
+    # Date filter: today only (both accents) → today's two takes.
+    next(s for s in at.selectbox if s.label == "Accent").set_value("all").run()
+    today = datetime.now().astimezone().date()
+    at.date_input(key="_w.progress.range").set_value((today, today)).run()
+    assert not at.exception, at.exception
+    assert len(at.selectbox(key="progress.attempt").options) == 2
 
 
 def test_delete_my_data_needs_confirmation_then_really_deletes(history) -> None:
