@@ -183,3 +183,18 @@ def test_practice_saves_each_take_once_and_offers_weak_sounds(
     assert not page.exception, page.exception
     assert S.get_profile(history, me) is None
     assert TEXT not in cached_texts()
+
+
+def test_with_oidc_configured_history_waits_for_sign_in(history) -> None:
+    """An ``[auth]`` section switches profiles to sign-in: nobody sees local profiles."""
+    _seed(history)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback",
+                          "cookie_secret": "test-only", "client_id": "x", "client_secret": "y",
+                          "server_metadata_url": "https://id.example/.well-known/openid"}
+    at.run()
+    at.switch_page("pages/progress.py").run()
+    assert not at.exception, at.exception
+    assert any("Sign in" in w.value for w in at.warning)
+    assert [b.label for b in at.sidebar.button] == ["Sign in"]
+    assert not at.metric  # Me's history is not shown to an anonymous visitor

@@ -65,7 +65,7 @@ def auth_configured() -> bool:
 
 
 def _signed_in_profile(storage: Storage) -> ProfileInfo | None:
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in"):  # absent, not False, where no login ever ran
         return None
     subject = str(st.user.get("sub") or st.user.get("email") or "")
     name = str(st.user.get("name") or st.user.get("email") or "learner")
