@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.models import model_sidebar
+from ui.profile import profile_sidebar
 from ui.warmup import warming
 
 st.set_page_config(page_title="Accent Coach", page_icon="🗣️", layout="wide")
@@ -22,3 +23,4 @@ page.run()
 
 with st.sidebar:
     model_sidebar()
+    profile_sidebar()

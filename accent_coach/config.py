@@ -32,6 +32,15 @@ class Settings:
     llm_key: str | None = None
     llm_timeout: float = DEFAULT_LLM_TIMEOUT
     transcriber: str = DEFAULT_TRANSCRIBER
+    db_url: str | None = None  # None: the SQLite file in data_dir (see database_url)
+    save_audio: bool = False
+    audio_max_mb: float = 10.0
+    daily_goal: int = 10
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL of the learner's history: the setting, else a local SQLite file."""
+        return self.db_url or f"sqlite:///{self.data_dir / 'accent_coach.db'}"
 
 
 # (variable, default shown in the README, what it does) — the README table mirrors this.
@@ -62,6 +71,13 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
     ("ACCENT_COACH_TRANSCRIBER", DEFAULT_TRANSCRIBER,
      "Speech-to-text for the tutor: `whisper-tiny.en`, `whisper-base`, a faster-whisper "
      "model id, or a CTranslate2 Whisper folder."),
+    ("ACCENT_COACH_DB_URL", "sqlite:///$ACCENT_COACH_DATA_DIR/accent_coach.db",
+     "Where history is stored: any SQLAlchemy URL, e.g. `postgresql+psycopg://…` for a school."),
+    ("ACCENT_COACH_SAVE_AUDIO", "0",
+     "`1` to keep learners' recordings with their attempts by default (each learner can switch)."),
+    ("ACCENT_COACH_AUDIO_MAX_MB", "10",
+     "Largest recording kept with an attempt, in MB (a larger one is scored but not kept)."),
+    ("ACCENT_COACH_DAILY_GOAL", "10", "Attempts per day the Progress page counts towards."),
 )
 
 
@@ -91,6 +107,24 @@ def _positive_int(name: str, default: str) -> int:
     except ValueError:
         raise ValueError(f"{name}={raw!r} must be a whole number of at least 1.") from None
     return value
+
+
+def _number(name: str, default: str, kind: type, minimum: float) -> float:
+    raw = _env(name) or default
+    try:
+        value = kind(raw)
+        if value < minimum:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} must be a number of at least {minimum:g}.") from None
+    return value
+
+
+def _flag(name: str) -> bool:
+    raw = (_env(name) or "0").lower()
+    if raw not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise ValueError(f"{name}={raw!r} must be 1 or 0.")
+    return raw in ("1", "true", "yes", "on")
 
 
 def get_settings() -> Settings:
@@ -125,4 +159,8 @@ def get_settings() -> Settings:
         llm_key=_env("ACCENT_COACH_LLM_KEY"),
         llm_timeout=llm_timeout,
         transcriber=_env("ACCENT_COACH_TRANSCRIBER") or DEFAULT_TRANSCRIBER,
+        db_url=_env("ACCENT_COACH_DB_URL"),
+        save_audio=_flag("ACCENT_COACH_SAVE_AUDIO"),
+        audio_max_mb=float(_number("ACCENT_COACH_AUDIO_MAX_MB", "10", float, 0)),
+        daily_goal=int(_number("ACCENT_COACH_DAILY_GOAL", "10", int, 1)),
     )

@@ -19,6 +19,7 @@ from accent_coach.practice.drills import drill_for
 from accent_coach.practice.sentences import LEVELS, SOUNDS, filter_sentences
 from accent_coach.practice.session import UPLOAD_TYPES, Analysis
 from ui import results, views
+from ui.history import practise_weak_sounds, save_take
 from ui.practice import (
     ANY,
     STATE,
@@ -216,6 +217,8 @@ def _show_target(text: str, accent: str) -> None:
 def main() -> None:
     """Text → listen → record → analyse → results."""
     st.title("Practice")
+    st.button("🎯 Practise my weak sounds", on_click=practise_weak_sounds, args=(STATE, ANY),
+              help="A library sentence for the sounds your history says are due for review")
     text, accent = _choose_text()
     if not text:
         st.info("Type a sentence above, or switch to the sentence library.")
@@ -228,7 +231,9 @@ def main() -> None:
         st.warning(problem)
     if st.button("Analyse", type="primary", disabled=take is None or problem is not None):
         assert take is not None
-        analyse_and_keep(take, text, accent)
+        analysis = analyse_and_keep(take, text, accent)
+        if analysis is not None:
+            save_take(analysis, text, accent, take.data, take.name)
     saved, stale = results_for(take, text, accent)
     if saved and take is not None and not problem:
         _show_results(saved, take)

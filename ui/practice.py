@@ -156,9 +156,10 @@ def run_analysis(
     )
 
 
-def analyse_and_keep(take: Take, text: str, accent: str) -> None:
+def analyse_and_keep(take: Take, text: str, accent: str) -> Analysis | None:
     """Run the analysis with a status box of its stages; keep it for the results, or
-    show what went wrong (and no older results)."""
+    show what went wrong (and no older results). Returns the analysis (None when it
+    failed) so the page can save it to the history."""
     st.session_state.pop("practice.analysis", None)
     problem = None
     with st.status("Analysing your take…", expanded=False) as status:
@@ -178,10 +179,11 @@ def analyse_and_keep(take: Take, text: str, accent: str) -> None:
     if problem is not None:
         if problem:
             st.error(problem)
-        return
+        return None
     st.session_state["practice.analysis"] = {
         "analysis": analysis, "text": text, "accent": accent, "digest": take.digest
     }
+    return analysis
 
 
 def drill(result: dict[str, Any]) -> None:

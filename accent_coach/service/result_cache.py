@@ -83,6 +83,22 @@ class ResultCache:
             while len(self._memory) > self.max_items:
                 self._memory.popitem(last=False)
 
+    def forget_texts(self, texts: set[str]) -> int:
+        """Remove every cached result for these sentences (a learner deleting their data);
+        returns how many files went. Other learners' results for them are only re-computed."""
+        with self._lock:
+            for key in [k for k, r in self._memory.items() if r.get("text") in texts]:
+                del self._memory[key]
+        removed = 0
+        for path in self.directory.glob("*.json") if self.directory else ():
+            try:
+                if json.loads(path.read_text("utf-8")).get("text") in texts:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+            except (OSError, ValueError):
+                continue
+        return removed
+
     def _prune(self) -> None:
         """Keep the newest MAX_DISK_ITEMS files so the cache cannot fill the disk."""
         assert self.directory is not None
