@@ -1,7 +1,7 @@
-"""Practice ↔ history glue: save each analysed take, and "Practise my weak sounds".
+"""Pages ↔ history glue: save each analysed take and each finished tutor conversation,
+and "Practise my weak sounds".
 
-Kept apart from ``ui.practice`` so the Practice page's own glue stays small; the page
-calls these two functions.
+Kept apart from ``ui.practice`` and ``ui.tutor`` so their own glue stays small.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import streamlit as st
 from accent_coach.config import get_settings
 from accent_coach.practice import weak_sounds
 from accent_coach.practice.session import Analysis
-from accent_coach.storage import StorageError, save_attempt
+from accent_coach.storage import StorageError, save_attempt, save_conversation
 from ui.profile import learner
 from ui.state import PageState
 
@@ -62,6 +62,30 @@ def save_take(analysis: Analysis, text: str, accent: str, audio: bytes, name: st
     if saved.note:
         st.warning(saved.note)
     st.toast(f"Saved to {me.profile.name}'s history")
+
+
+def save_finished_conversation(conv: dict[str, Any]) -> None:
+    """Keep a finished tutor conversation in the learner's history (once), recordings only
+    when the learner opted in; a problem becomes a warning, never a traceback."""
+    if conv.get("saved_id") or not conv.get("ended_at"):
+        return
+    me, problem = learner()
+    if me is None:
+        st.caption(f"Conversation not saved to your history. {problem or ''}".strip())
+        return
+    record = {k: v for k, v in conv.items() if k != "saved_id"}
+    if not me.keep_audio:
+        record["turns"] = [{**t, "audio": None} for t in record.get("turns") or []]
+    try:
+        conv["saved_id"] = save_conversation(me.profile.id, record, storage=me.storage)
+    except StorageError as exc:
+        st.warning(f"This conversation was not saved: {exc}")
+        return
+    except Exception as exc:  # noqa: BLE001 - the conversation stays in the session
+        log.exception("saving a conversation failed")
+        st.warning(f"This conversation was not saved ({type(exc).__name__}: {exc}).")
+        return
+    st.toast(f"Conversation saved to {me.profile.name}'s history")
 
 
 def practise_weak_sounds(state: PageState, any_value: str) -> None:

@@ -22,6 +22,7 @@ from accent_coach.tutor.conversation import Conversation, learner_turns, new_con
 from accent_coach.tutor.llm import LLMConfig, LLMTutor
 from accent_coach.tutor.turns import end, take_turn
 from ui import results, views
+from ui.history import save_finished_conversation
 from ui.models import app_manager, load_with_feedback
 from ui.state import PageState
 
@@ -63,14 +64,16 @@ def restart() -> None:
     conv = st.session_state.get(CONV)
     if conv is not None and learner_turns(conv):
         end(conv)
+        save_finished_conversation(conv)
         st.session_state.setdefault(HISTORY, []).append(conv)
     st.session_state[CONV] = new_conversation(*_chosen())
     st.session_state.pop(ERROR, None)
 
 
 def finish() -> None:
-    """on_click: end the running conversation with its summary."""
+    """on_click: end the running conversation with its summary, and keep it."""
     end(st.session_state[CONV])
+    save_finished_conversation(st.session_state[CONV])
 
 
 # --- models and the LLM --------------------------------------------------------------
@@ -206,6 +209,7 @@ def submit(text: str | None = None, audio: bytes | None = None) -> None:
         st.session_state[ERROR] = f"That turn failed unexpectedly ({type(exc).__name__}: {exc})."
         return
     result.learner["feedback"]["seconds"] = round(result.timings.total, 2)
+    save_finished_conversation(conv)  # the script's last turn ends the conversation
 
 
 # --- feedback views ------------------------------------------------------------------
