@@ -25,6 +25,20 @@ class Settings:
     max_loaded_models: int = 1
     llm_url: str | None = None
     llm_model: str | None = None
+    preload: tuple[str, ...] = ()
+    idle_unload: tuple[tuple[str, float], ...] = ()  # (kind or "*" for any, seconds)
+    gpu_min_free_mb: int = 0
+    cache_ttl: float = 0.0
+    api_key: str | None = None
+    api_workers: int = 2
+    max_upload_mb: float = 20.0
+    api_max_seconds: float = 120.0
+    broker_url: str | None = None
+
+    def idle_seconds(self, kind: str) -> float:
+        """Idle time after which an unused model of ``kind`` is unloaded (0 = never)."""
+        table = dict(self.idle_unload)
+        return table.get(kind, table.get("*", 0.0))
 
 
 # (variable, default shown in the README, what it does) — the README table mirrors this.
@@ -42,6 +56,23 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
      "OpenAI-compatible endpoint for the conversation tutor (not used yet)."),
     ("ACCENT_COACH_LLM_MODEL", "(unset)",
      "Model name to request from that endpoint (not used yet)."),
+    ("ACCENT_COACH_PRELOAD", "(unset)",
+     "Comma-separated model ids loaded when the app, API or worker starts (else lazy)."),
+    ("ACCENT_COACH_IDLE_UNLOAD", "0",
+     "Seconds unused before a model is unloaded (0 = never); per kind: "
+     "`recognizer=600,transcriber=60`."),
+    ("ACCENT_COACH_GPU_MIN_FREE_MB", "0",
+     "Free GPU memory (MiB) a load needs; below it the model loads on CPU and status says why."),
+    ("ACCENT_COACH_CACHE_TTL", "0",
+     "Seconds a cached assessment result stays valid (0 = until evicted)."),
+    ("ACCENT_COACH_API_KEY", "(unset)",
+     "Key the REST API requires (`Authorization: Bearer KEY`); a must off loopback. "
+     "Also signs webhooks."),
+    ("ACCENT_COACH_API_WORKERS", "2", "Threads the API and embedded jobs use for model work."),
+    ("ACCENT_COACH_MAX_UPLOAD_MB", "20", "Largest upload the API accepts, in MB."),
+    ("ACCENT_COACH_API_MAX_SECONDS", "120", "Longest recording the API accepts, in seconds."),
+    ("ACCENT_COACH_BROKER_URL", "(unset)",
+     "Redis URL: batch jobs go to Celery workers (`accent-coach worker`) instead of the API."),
 )
 
 
@@ -73,6 +104,16 @@ def get_settings() -> Settings:
             f"ACCENT_COACH_MAX_MODELS={max_models_raw!r} must be a whole number of at least 1."
         ) from None
     return Settings(
+        preload=tuple(n.strip() for n in (_env("ACCENT_COACH_PRELOAD") or "").split(",")
+                      if n.strip()),
+        idle_unload=_idle_unload(_env("ACCENT_COACH_IDLE_UNLOAD") or "0"),
+        gpu_min_free_mb=int(_number("ACCENT_COACH_GPU_MIN_FREE_MB", "0", whole=True)),
+        cache_ttl=_number("ACCENT_COACH_CACHE_TTL", "0"),
+        api_key=_env("ACCENT_COACH_API_KEY"),
+        api_workers=max(1, int(_number("ACCENT_COACH_API_WORKERS", "2", whole=True))),
+        max_upload_mb=_number("ACCENT_COACH_MAX_UPLOAD_MB", "20"),
+        api_max_seconds=_number("ACCENT_COACH_API_MAX_SECONDS", "120"),
+        broker_url=_env("ACCENT_COACH_BROKER_URL"),
         model=_env("ACCENT_COACH_MODEL") or DEFAULT_MODEL,
         device=(_env("ACCENT_COACH_DEVICE") or "auto").lower(),
         dtype=dtype,
@@ -81,3 +122,34 @@ def get_settings() -> Settings:
         llm_url=_env("ACCENT_COACH_LLM_URL"),
         llm_model=_env("ACCENT_COACH_LLM_MODEL"),
     )
+
+
+def _number(name: str, default: str, whole: bool = False) -> float:
+    """A non-negative number from ``name``; ``ValueError`` naming the variable otherwise."""
+    raw = _env(name) or default
+    try:
+        value = int(raw) if whole else float(raw)
+        if value < 0 or value != value:
+            raise ValueError
+    except ValueError:
+        kind = "whole number" if whole else "number"
+        raise ValueError(f"{name}={raw!r} must be a non-negative {kind}.") from None
+    return float(value)
+
+
+def _idle_unload(raw: str) -> tuple[tuple[str, float], ...]:
+    """``300`` (every kind) or ``recognizer=300,transcriber=60`` → {kind: seconds}."""
+    out: dict[str, float] = {}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        kind, _, seconds = part.rpartition("=")
+        try:
+            value = float(seconds)
+            if value < 0:
+                raise ValueError
+        except ValueError:
+            raise ValueError(
+                f"ACCENT_COACH_IDLE_UNLOAD={raw!r}: use seconds (e.g. 300) or "
+                "kind=seconds pairs (e.g. recognizer=300,transcriber=60)."
+            ) from None
+        out[kind.strip() or "*"] = value
+    return tuple(out.items())
