@@ -106,7 +106,7 @@ def get_settings() -> Settings:
     return Settings(
         preload=tuple(n.strip() for n in (_env("ACCENT_COACH_PRELOAD") or "").split(",")
                       if n.strip()),
-        idle_unload=_idle_unload(_env("ACCENT_COACH_IDLE_UNLOAD") or "0"),
+        idle_unload=_idle_unload(_env("ACCENT_COACH_IDLE_UNLOAD") or ""),
         gpu_min_free_mb=int(_number("ACCENT_COACH_GPU_MIN_FREE_MB", "0", whole=True)),
         cache_ttl=_number("ACCENT_COACH_CACHE_TTL", "0"),
         api_key=_env("ACCENT_COACH_API_KEY"),

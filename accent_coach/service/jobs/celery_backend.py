@@ -18,7 +18,7 @@ from celery import Celery
 
 from accent_coach.config import Settings, get_settings
 from accent_coach.errors import AccentCoachError
-from accent_coach.service.jobs import MAX_ATTEMPTS, RETRY_BACKOFF, JobService, failure
+from accent_coach.service.jobs.service import MAX_ATTEMPTS, RETRY_BACKOFF, JobService, failure
 from accent_coach.service.jobs.store import UNFINISHED, JobStore
 
 log = logging.getLogger(__name__)
