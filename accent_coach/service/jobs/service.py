@@ -12,8 +12,8 @@ from typing import Any
 from accent_coach.config import Settings
 from accent_coach.errors import AccentCoachError
 from accent_coach.service.errors import NotFound
-from accent_coach.service.jobs.webhook import deliver
 from accent_coach.service.jobs.store import JobStore
+from accent_coach.service.jobs.webhook import deliver
 
 log = logging.getLogger(__name__)
 
