@@ -1,0 +1,107 @@
+"""Real servers for the service tests: uvicorn on a free loopback port, redis-server, audio."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import soundfile as sf
+
+from accent_coach.config import Settings, get_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wav_bytes(text: str, *, rate_suffix: str = "WAV") -> bytes:
+    """Real speech: espeak-ng reading ``text``, as a 16-bit WAV file."""
+    from accent_coach.speech.espeak import synthesize
+
+    samples, sr = synthesize(text, voice="us")
+    buf = io.BytesIO()
+    sf.write(buf, samples, sr, format=rate_suffix, subtype="PCM_16")
+    return buf.getvalue()
+
+
+def settings_for(data_dir: Path, **overrides) -> Settings:
+    """The environment's settings with a private data dir and the given overrides."""
+    return replace(get_settings(), data_dir=data_dir, **overrides)
+
+
+@contextlib.contextmanager
+def live_api(settings: Settings, manager=None) -> Iterator[httpx.Client]:
+    """``create_app(settings)`` served by uvicorn in a thread; a client bound to its URL."""
+    import uvicorn
+
+    from accent_coach.service.api import create_app
+
+    port = free_port()
+    config = uvicorn.Config(create_app(settings, manager), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started:
+        if time.time() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.1):
+    """Poll ``predicate`` until it returns something truthy; that value, or AssertionError."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def redis_binary() -> str | None:
+    return shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
+    )
+
+
+@contextlib.contextmanager
+def redis_server(folder: Path) -> Iterator[str]:
+    """A real redis-server on a free loopback port in ``folder``; yields its URL."""
+    binary = redis_binary()
+    assert binary, "redis-server is not installed (.ci/run installs it)"
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
+         "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    try:
+        def ready() -> bool:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                return True
+            return False
+
+        wait_for(ready, 20)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
