@@ -311,14 +311,19 @@ class ModelCache:
 
     def put(self, key: CacheKey, loaded: LoadedModel) -> list[CacheKey]:
         """Store ``loaded``; evict least recently used idle models beyond the limit."""
-        evicted: list[CacheKey] = []
         with self._lock:
             self._entries[key] = loaded
             self._entries.move_to_end(key)
+            return self.trim(keep=key)
+
+    def trim(self, keep: CacheKey | None = None) -> list[CacheKey]:
+        """Evict idle models, oldest first, until at most ``max_entries`` remain."""
+        evicted: list[CacheKey] = []
+        with self._lock:
             for old in list(self._entries):
                 if len(self._entries) <= self.max_entries:
                     break
-                if old != key and not self.busy(old):
+                if old != keep and not self.busy(old):
                     del self._entries[old]
                     evicted.append(old)
         return evicted
@@ -514,7 +519,7 @@ class ASRModelManager:
                 MemoryEvent("load", spec.name, "request", rss0, rss1, cuda0, cuda1, now)
             )
         for old in evicted:
-            self._forget(old, None, "lru")
+            self._forget_evicted(old)
         return loaded
 
     @contextlib.contextmanager
@@ -539,6 +544,8 @@ class ASRModelManager:
                 due = usage.refs == 0 and usage.pending_unload
             if due:
                 self._forget(key, loaded, "request")
+            for old in self.cache.trim(keep=self._key_of(self._current) if self._current else None):
+                self._forget_evicted(old)
 
     def failed(self, name: str | None = None) -> str | None:
         """The error message of the last attempt at ``name`` if that attempt failed."""
@@ -590,6 +597,16 @@ class ASRModelManager:
             if loaded is not None and loaded.name in (name, wanted):
                 return loaded
         return None
+
+    def _forget_evicted(self, key: CacheKey) -> None:
+        """Free a model the LRU already took out of the cache."""
+        with self._usage_lock:
+            self._usage.pop(key, None)
+        _free_memory()
+        now = time.time()
+        self.memory_events.append(MemoryEvent(
+            "unload", key[0], "lru", None, process_rss_bytes(), None, cuda_allocated(), now
+        ))
 
     def _forget(self, key: CacheKey, loaded: LoadedModel | None, reason: str) -> bool:
         """Remove ``key`` from the cache and the books, free its memory, log RSS around it."""
