@@ -105,3 +105,49 @@ def redis_server(folder: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+class WebhookReceiver:
+    """A local HTTP server that records POSTs; the first ``fail_first`` answers are 500."""
+
+    def __init__(self, fail_first: int = 0) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.attempts = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.attempts += 1
+                if receiver.attempts <= fail_first:
+                    self.send_response(500)
+                else:
+                    receiver.received.append((dict(self.headers), body))
+                    self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def submit_job(client, takes: list[tuple[str, bytes]], texts: list[str], **fields):
+    files = [("files", (name, data, "audio/wav")) for name, data in takes]
+    return client.post("/v1/jobs", files=files, data={"texts": texts, **fields})
+
+
+def wait_job(client, job_id: str, timeout: float = 120.0, done=("completed", "cancelled")):
+    def finished():
+        job = client.get(f"/v1/jobs/{job_id}").json()
+        return job if job["status"] in done else None
+
+    return wait_for(finished, timeout, 0.1)
