@@ -151,3 +151,32 @@ def wait_job(client, job_id: str, timeout: float = 120.0, done=("completed", "ca
         return job if job["status"] in done else None
 
     return wait_for(finished, timeout, 0.1)
+
+
+@contextlib.contextmanager
+def celery_worker(broker_url: str, data_dir: Path, concurrency: int = 1) -> Iterator[None]:
+    """A real ``accent-coach worker`` process on ``broker_url``, ready when yielded."""
+    import os
+    import sys
+
+    from accent_coach.service.jobs.celery_backend import make_celery
+
+    env = {**os.environ, "ACCENT_COACH_BROKER_URL": broker_url,
+           "ACCENT_COACH_DATA_DIR": str(data_dir), "PYTHONPATH": os.getcwd()}
+    log = open(data_dir.parent / f"worker-{data_dir.name}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accent_coach.cli", "worker", "--concurrency", str(concurrency)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    app = make_celery(broker_url)
+    try:
+        wait_for(lambda: proc.poll() is None and app.control.ping(timeout=0.5), 90, 0.5)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
