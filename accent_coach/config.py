@@ -153,3 +153,36 @@ def _idle_unload(raw: str) -> tuple[tuple[str, float], ...]:
             ) from None
         out[kind.strip() or "*"] = value
     return tuple(out.items())
+
+
+# Which Settings field each variable sets, so pages can show the values in force.
+FIELDS: dict[str, str] = {
+    "ACCENT_COACH_MODEL": "model", "ACCENT_COACH_DEVICE": "device",
+    "ACCENT_COACH_DTYPE": "dtype", "ACCENT_COACH_DATA_DIR": "data_dir",
+    "ACCENT_COACH_MAX_MODELS": "max_loaded_models", "ACCENT_COACH_LLM_URL": "llm_url",
+    "ACCENT_COACH_LLM_MODEL": "llm_model", "ACCENT_COACH_PRELOAD": "preload",
+    "ACCENT_COACH_IDLE_UNLOAD": "idle_unload", "ACCENT_COACH_GPU_MIN_FREE_MB": "gpu_min_free_mb",
+    "ACCENT_COACH_CACHE_TTL": "cache_ttl", "ACCENT_COACH_API_KEY": "api_key",
+    "ACCENT_COACH_API_WORKERS": "api_workers", "ACCENT_COACH_MAX_UPLOAD_MB": "max_upload_mb",
+    "ACCENT_COACH_API_MAX_SECONDS": "api_max_seconds", "ACCENT_COACH_BROKER_URL": "broker_url",
+}
+SECRETS = {"ACCENT_COACH_API_KEY"}
+
+
+def in_force(settings: Settings) -> dict[str, str]:
+    """Each variable's value as the app uses it (secrets masked), for the Settings page."""
+    shown = {}
+    for name, attr in FIELDS.items():
+        value = getattr(settings, attr)
+        if name in SECRETS and value:
+            text = "(set)"
+        elif attr == "idle_unload":
+            text = ", ".join(f"{k}={v:g} s" for k, v in value) or "0 (never)"
+        elif isinstance(value, tuple):
+            text = ", ".join(value) or "(unset)"
+        elif isinstance(value, float):
+            text = f"{value:g}"
+        else:
+            text = "(unset)" if value is None else str(value)
+        shown[name] = text
+    return shown
