@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import gc
 import logging
 import os
@@ -357,6 +358,24 @@ def _free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
+LARGE_ALLOCATION = 512 << 10
+
+
+@functools.cache
+def return_large_allocations_to_os() -> bool:
+    """Serve allocations ≥ 512 KiB (weight matrices) from mmap, so freeing them shrinks RSS.
+
+    glibc raises its mmap threshold after the first large free, so later weights land on
+    the heap and an unload returned only 12–36 of the embedded model's 44 MB; with a fixed
+    threshold each unload returns all of it (measured in benchmarks/api.py). Linux only.
+    """
+    try:
+        return bool(ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, LARGE_ALLOCATION))
+    except (OSError, AttributeError):
+        return False
+
+
 def process_rss_bytes() -> int | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -400,6 +419,7 @@ class ASRModelManager:
         if note:
             self.warnings.append(note)
         self.dtype = self.settings.dtype
+        return_large_allocations_to_os()
         self._usage: dict[CacheKey, Usage] = {}
         self._usage_lock = threading.Lock()  # guards ref counts; never held during a load
         self.cache = ModelCache(self.settings.max_loaded_models, busy=self._busy)
