@@ -91,13 +91,14 @@ def bench_api(requests: int) -> None:
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as client:
                 _wait_up(client)
-                before = _rss_mb(client)
-                client.post("/v1/models/embedded/load").raise_for_status()
-                loaded = _rss_mb(client)
-                client.post("/v1/models/embedded/unload").raise_for_status()
-                after = _rss_mb(client)
-                print(f"server RSS: before load {before:.0f} MB, loaded {loaded:.0f} MB, "
-                      f"after unload {after:.0f} MB")
+                for cycle in ("first load (imports torch/transformers)", "second load"):
+                    before = _rss_mb(client)
+                    client.post("/v1/models/embedded/load").raise_for_status()
+                    loaded = _rss_mb(client)
+                    client.post("/v1/models/embedded/unload").raise_for_status()
+                    after = _rss_mb(client)
+                    print(f"server RSS, {cycle}: before {before:.0f} MiB, loaded {loaded:.0f} "
+                          f"MiB, after unload {after:.0f} MiB")
                 _assess(client, _variants(1, 999)[0])  # warm: model load, espeak, caches
                 print(f"{'clients':>7} {'assess/s':>9} {'p50 ms':>8} {'p95 ms':>8}")
                 for clients, seed in ((1, 1), (4, 2), (8, 3)):
