@@ -78,7 +78,9 @@ def test_idle_unload_fires_per_kind_and_next_use_reloads(tiny_models, load_count
         assert 0 < countdown <= 1.0
         with m.lease(a):  # in use: never unloaded, however long it takes
             assert m.unload_idle(now=1e12) == []
-        wait_for(lambda: m.cache.keys() == [], 15, 0.05)  # the idle thread, not this test
+        # the idle thread (not this test) unloads it
+        wait_for(lambda: m.memory_events[-1].action == "unload", 15, 0.05)
+        assert m.cache.keys() == []
         assert m.current is None and m.unloaded
         assert m.memory_events[-1].reason == "idle"
         m.load_model(a)
