@@ -147,11 +147,12 @@ def test_idle_unload_fires_and_the_next_request_reloads(tmp_path, take):
         row = client.get("/v1/models/status").json()["models"][0]
         assert row["id"] == "embedded" and row["loaded"] and 0 < row["idle_unload_in"] <= 1.0
 
-        def unloaded() -> bool:
-            return not client.get("/v1/models/status").json()["models"][0]["loaded"]
+        def unloaded() -> list | None:
+            status = client.get("/v1/models/status").json()
+            done = not status["models"][0]["loaded"] and len(status["memory_events"]) == 2
+            return status["memory_events"] if done else None
 
-        wait_for(unloaded, 10, 0.1)
-        events = client.get("/v1/models/status").json()["memory_events"]
+        events = wait_for(unloaded, 10, 0.1)
         assert [(e["action"], e["reason"]) for e in events] == [("load", "request"),
                                                                 ("unload", "idle")]
         again = _assess(client, wav_bytes("Thank you very much."), text="Thank you very much.")
