@@ -73,5 +73,5 @@ async def unload(model_id: str, request: Request) -> dict:
         raise NotFound(f"Model '{model_id}' is not loaded.")
     rss_before = process_rss_bytes()
     freed = await state.run(state.manager.unload, row["id"])
-    return {"id": row["id"], "unloaded": freed, "deferred_until_idle": not freed,
+    return {"id": row["id"], "unloaded": freed, "deferred_until_done": not freed,
             "rss_before_bytes": rss_before, "rss_after_bytes": process_rss_bytes()}
