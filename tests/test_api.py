@@ -126,9 +126,10 @@ def test_concurrent_requests_and_health_during_a_long_assessment(tmp_path, engin
         assert results == dict.fromkeys(texts, 200)
         assert sorted(set(engine_calls)) == sorted(texts)
 
-        done = threading.Event()
+        done, outcome = threading.Event(), []
         threading.Thread(
-            target=lambda: (_assess(client, long_take, text=long_text), done.set()), daemon=True
+            target=lambda: (outcome.append(_assess(client, long_take, text=long_text)),
+                            done.set()), daemon=True,
         ).start()
         busy = wait_for(lambda: any(
             m["in_use"] for m in client.get("/v1/models/status").json()["models"]), 60, 0.01)
@@ -137,7 +138,12 @@ def test_concurrent_requests_and_health_during_a_long_assessment(tmp_path, engin
         latency = time.perf_counter() - started
         assert busy and health.status_code == 200 and not done.is_set()
         assert latency < 1.0, latency
-        assert done.wait(120)
+        # unloading now must not break the analysis: it happens when the analysis ends
+        unload = client.post("/v1/models/embedded/unload").json()
+        assert unload["deferred_until_done"] and not done.is_set()
+        assert done.wait(120) and outcome[0].status_code == 200, outcome[0].text
+        assert outcome[0].json()["words"][0]["text"] == "The"
+        wait_for(lambda: not client.get("/v1/models/status").json()["models"][0]["loaded"], 10)
 
 
 def test_idle_unload_fires_and_the_next_request_reloads(tmp_path, take):
