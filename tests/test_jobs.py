@@ -135,3 +135,34 @@ def test_jobs_survive_a_restart_and_unfinished_ones_resume(tmp_path, takes):
         assert client.get(f"/v1/jobs/{done_id}").json() == before
         resumed = wait_job(client, pending)
     assert resumed["progress"]["done"] == 1
+
+
+def test_an_unexpected_failure_is_retried_automatically(tmp_path, takes):
+    """Fault injection: the first run of the item crashes, the retry runs the real engine."""
+    from accent_coach.service.assessment import assess_bytes
+    from accent_coach.service.jobs import EmbeddedJobs
+    from accent_coach.service.result_cache import ResultCache
+    from accent_coach.speech.manager import ASRModelManager
+
+    settings = settings_for(tmp_path)
+    manager, cache = ASRModelManager(settings), ResultCache(None)
+    runs: list[int] = []
+
+    def flaky_then_real(audio, text, accent, model):
+        runs.append(1)
+        if len(runs) == 1:
+            raise ConnectionResetError("transient fault")
+        return assess_bytes(audio, text, accent=accent, model=model, manager=manager,
+                            cache=cache, max_seconds=60)
+
+    jobs = EmbeddedJobs(JobStore(tmp_path / "jobs"), settings, flaky_then_real)
+    try:
+        job = jobs.submit([{"item_id": "a", "text": TEXTS[0], "audio": takes[0][1]}],
+                          accent="us", model=None, webhook_url=None)
+        job = wait_for(lambda: (j := jobs.get(job["id"]))["status"] == "completed" and j, 60)
+    finally:
+        jobs.close()
+        manager.close()
+    item = job["items"][0]
+    assert len(runs) == 2 and item["status"] == "done" and item["attempts"] == 2
+    assert item["result"]["scores"]["overall"] >= 0

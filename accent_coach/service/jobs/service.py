@@ -129,12 +129,12 @@ class EmbeddedJobs(JobService):
     def _run_item(self, job_id: str, index: int) -> None:
         if not self.store.claim(job_id, index):
             return  # cancelled (or already taken)
-        job = self.store.get(job_id)
-        item = next(i for i in self.store.items(job_id) if i["index"] == index)
+        accent, model = self.store.options(job_id)
+        item = self.store.item(job_id, index)
         audio = Path(item["audio_path"]).read_bytes()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                result, hit = self.runner(audio, item["text"], job["accent"], job["model"])
+                result, hit = self.runner(audio, item["text"], accent, model)
             except AccentCoachError as exc:  # bad input or missing model: no point retrying now
                 self.store.set_item(job_id, index, status="failed", error=failure(exc))
                 return
@@ -142,7 +142,7 @@ class EmbeddedJobs(JobService):
                 if attempt == MAX_ATTEMPTS:
                     self.store.set_item(job_id, index, status="failed", error=failure(exc))
                     return
-                self.store.set_item(job_id, index, attempts=item["attempts"] + attempt + 1)
+                self.store.set_item(job_id, index, attempts=item["attempts"] + attempt)
                 threading.Event().wait(RETRY_BACKOFF * 2 ** (attempt - 1))
                 continue
             self.store.set_item(job_id, index, status="done", result={**result, "id": item["id"]},

@@ -113,6 +113,20 @@ class JobStore:
             job = session.get(JobRow, job_id)
             return None if job is None else _job_dict(job)
 
+    def options(self, job_id: str) -> tuple[str, str | None]:
+        """(accent, model) of a job, without reading its items."""
+        with Session(self.engine) as session:
+            row = session.execute(
+                select(JobRow.accent, JobRow.model).where(JobRow.id == job_id)
+            ).one()
+            return row[0], row[1]
+
+    def item(self, job_id: str, index: int) -> dict[str, Any]:
+        with Session(self.engine) as session:
+            row = session.get(ItemRow, (job_id, index))
+            assert row is not None
+            return _item_dict(row) | {"audio_path": row.audio_path, "task_id": row.task_id}
+
     def items(self, job_id: str, statuses: tuple[str, ...] | None = None) -> list[dict]:
         with Session(self.engine) as session:
             query = select(ItemRow).where(ItemRow.job_id == job_id)
