@@ -533,7 +533,8 @@ class ASRModelManager:
                     cuda_delta=None if cuda0 is None or cuda1 is None else cuda1 - cuda0,
                 )
             evicted = self.cache.put(key, loaded)
-            self._current = loaded
+            if kind == "recognizer":  # other kinds never replace the recognizer in use
+                self._current = loaded
             self.events.append(LoadEvent(spec.name, loaded.device, loaded.load_seconds, now))
             self.memory_events.append(
                 MemoryEvent("load", spec.name, "request", rss0, rss1, cuda0, cuda1, now)
@@ -542,13 +543,26 @@ class ASRModelManager:
             self._forget_evicted(old)
         return loaded
 
+    def acquire(self, name: str | None = None, on_load: LoadHook | None = None) -> LoadedModel:
+        """Model ``name`` of any kind, loaded if needed; a recognizer also becomes current."""
+        try:
+            spec = resolve_model(name or self.selected_name)
+        except ModelLoadError:
+            spec = None  # load_model raises it and records it as the last error
+        if spec is None or spec_kind(spec) == "recognizer":
+            return self.load_model(name, on_load)
+        with self._lock:
+            loaded = self._get_or_load(spec, on_load)
+            self._touch(loaded)
+            return loaded
+
     @contextlib.contextmanager
     def lease(self, name: str | None = None, on_load: LoadHook | None = None) -> Iterator[
         LoadedModel
     ]:
         """Use model ``name`` for one analysis: it is not unloaded until the block ends."""
         while True:
-            loaded = self.load_model(name, on_load)
+            loaded = self.acquire(name, on_load)
             with self._usage_lock:
                 key = self._key_of(loaded)
                 if key is not None and key in self._usage:  # not dropped in between
