@@ -25,7 +25,8 @@ class Settings:
     max_loaded_models: int = 1
     llm_url: str | None = None
     llm_model: str | None = None
-    preload: tuple[str, ...] = ()
+    preload: bool = True  # load the selected recognizer at start
+    preload_models: tuple[str, ...] = ()  # or exactly these models
     idle_unload: tuple[tuple[str, float], ...] = ()  # (kind or "*" for any, seconds)
     gpu_min_free_mb: int = 0
     cache_ttl: float = 0.0
@@ -52,12 +53,13 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
      "Where attempts, cached results and reference audio are stored."),
     ("ACCENT_COACH_MAX_MODELS", "1",
      "How many recognizers stay in memory at once (switching back to a kept one is instant)."),
+    ("ACCENT_COACH_PRELOAD", "1",
+     "`1`: load the selected recognizer at start (app, API, worker); `0`: on first use; or "
+     "comma-separated model ids to load at start."),
     ("ACCENT_COACH_LLM_URL", "(unset)",
      "OpenAI-compatible endpoint for the conversation tutor (not used yet)."),
     ("ACCENT_COACH_LLM_MODEL", "(unset)",
      "Model name to request from that endpoint (not used yet)."),
-    ("ACCENT_COACH_PRELOAD", "(unset)",
-     "Comma-separated model ids loaded when the app, API or worker starts (else lazy)."),
     ("ACCENT_COACH_IDLE_UNLOAD", "0",
      "Seconds unused before a model is unloaded (0 = never); per kind: "
      "`recognizer=600,transcriber=60`."),
@@ -104,8 +106,7 @@ def get_settings() -> Settings:
             f"ACCENT_COACH_MAX_MODELS={max_models_raw!r} must be a whole number of at least 1."
         ) from None
     return Settings(
-        preload=tuple(n.strip() for n in (_env("ACCENT_COACH_PRELOAD") or "").split(",")
-                      if n.strip()),
+        **_preload(_env("ACCENT_COACH_PRELOAD") or "1"),
         idle_unload=_idle_unload(_env("ACCENT_COACH_IDLE_UNLOAD") or ""),
         gpu_min_free_mb=int(_number("ACCENT_COACH_GPU_MIN_FREE_MB", "0", whole=True)),
         cache_ttl=_number("ACCENT_COACH_CACHE_TTL", "0"),
@@ -137,6 +138,18 @@ def _number(name: str, default: str, whole: bool = False) -> float:
     return float(value)
 
 
+_BOOLS = {"1": True, "true": True, "yes": True, "on": True,
+          "0": False, "false": False, "no": False, "off": False}
+
+
+def _preload(raw: str) -> dict[str, object]:
+    """``1``/``0`` (the selected model or nothing) or a comma-separated list of model ids."""
+    if raw.lower() in _BOOLS:
+        return {"preload": _BOOLS[raw.lower()], "preload_models": ()}
+    names = tuple(n.strip() for n in raw.split(",") if n.strip())
+    return {"preload": bool(names), "preload_models": names}
+
+
 def _idle_unload(raw: str) -> tuple[tuple[str, float], ...]:
     """``300`` (every kind) or ``recognizer=300,transcriber=60`` → {kind: seconds}."""
     out: dict[str, float] = {}
@@ -160,7 +173,7 @@ FIELDS: dict[str, str] = {
     "ACCENT_COACH_MODEL": "model", "ACCENT_COACH_DEVICE": "device",
     "ACCENT_COACH_DTYPE": "dtype", "ACCENT_COACH_DATA_DIR": "data_dir",
     "ACCENT_COACH_MAX_MODELS": "max_loaded_models", "ACCENT_COACH_LLM_URL": "llm_url",
-    "ACCENT_COACH_LLM_MODEL": "llm_model", "ACCENT_COACH_PRELOAD": "preload",
+    "ACCENT_COACH_LLM_MODEL": "llm_model", "ACCENT_COACH_PRELOAD": "preload_models",
     "ACCENT_COACH_IDLE_UNLOAD": "idle_unload", "ACCENT_COACH_GPU_MIN_FREE_MB": "gpu_min_free_mb",
     "ACCENT_COACH_CACHE_TTL": "cache_ttl", "ACCENT_COACH_API_KEY": "api_key",
     "ACCENT_COACH_API_WORKERS": "api_workers", "ACCENT_COACH_MAX_UPLOAD_MB": "max_upload_mb",
@@ -178,6 +191,8 @@ def in_force(settings: Settings) -> dict[str, str]:
             text = "(set)"
         elif attr == "idle_unload":
             text = ", ".join(f"{k}={v:g} s" for k, v in value) or "0 (never)"
+        elif attr == "preload_models":
+            text = ", ".join(value) or ("1 (the selected model)" if settings.preload else "0")
         elif isinstance(value, tuple):
             text = ", ".join(value) or "(unset)"
         elif isinstance(value, float):

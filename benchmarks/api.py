@@ -48,7 +48,7 @@ def _variants(n: int, seed: int) -> list[bytes]:
 
 def _server(data_dir: Path, port: int, extra_env: dict[str, str]) -> subprocess.Popen:
     env = {**os.environ, "ACCENT_COACH_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT),
-           **extra_env}
+           "ACCENT_COACH_PRELOAD": "0", **extra_env}  # RSS before load is measured
     return subprocess.Popen(
         [sys.executable, "-m", "accent_coach.cli", "serve", "--port", str(port),
          "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,

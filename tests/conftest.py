@@ -9,6 +9,9 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ["HF_HUB_OFFLINE"] = "1"  # tests must pass without network
+# The app's background warm-up would load models outside the load-counting tests'
+# control; tests/test_app_warmup.py and the browser tests turn it on themselves.
+os.environ.setdefault("ACCENT_COACH_PRELOAD", "0")
 os.environ.setdefault("ACCENT_COACH_DATA_DIR", tempfile.mkdtemp(prefix="accent-coach-test-"))
 
 from collections import Counter  # noqa: E402

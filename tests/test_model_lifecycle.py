@@ -91,11 +91,25 @@ def test_idle_unload_fires_per_kind_and_next_use_reloads(tiny_models, load_count
 
 
 def test_preload_loads_named_models_and_reports_failures(tiny_models, load_counts):
-    a = str(tiny_models["ipa_a"])
-    m = manager(preload=(a, "/no/such/model"))
+    a, b = str(tiny_models["ipa_a"]), str(tiny_models["ipa_b"])
+    m = manager(preload_models=(a, "/no/such/model"))
     assert m.preload() == [a]
     assert m.is_loaded(a) and load_counts["from_pretrained"] == 1
     assert any("Preloading '/no/such/model' failed" in w for w in m.warnings)
+    assert manager(model=b, preload=True).preload() == [b]  # 1 = the selected model
+    assert manager(model=b, preload=False).preload() == []
+
+
+@pytest.mark.parametrize(("raw", "preload", "models"), [
+    ("1", True, ()), ("0", False, ()), ("off", False, ()),
+    ("embedded, some/model", True, ("embedded", "some/model")),
+])
+def test_preload_setting_is_a_switch_or_a_list(monkeypatch, raw, preload, models):
+    from accent_coach.config import get_settings
+
+    monkeypatch.setenv("ACCENT_COACH_PRELOAD", raw)
+    settings = get_settings()
+    assert (settings.preload, settings.preload_models) == (preload, models)
 
 
 def test_gpu_below_free_memory_threshold_loads_on_cpu_and_says_why(monkeypatch, tiny_models):

@@ -18,10 +18,8 @@ from accent_coach.speech.registry import ModelLoadError, ModelSpec
 
 @st.cache_resource(show_spinner=False)
 def app_manager() -> ASRModelManager:
-    """The manager for all reruns and sessions of this server process (preloads once)."""
-    manager = get_manager()
-    manager.preload()  # ACCENT_COACH_PRELOAD; nothing when unset
-    return manager
+    """The manager for all reruns and sessions of this server process."""
+    return get_manager()
 
 
 def _feedback(manager: ASRModelManager):

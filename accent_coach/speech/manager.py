@@ -701,9 +701,11 @@ class ASRModelManager:
         return freed
 
     def preload(self) -> list[str]:
-        """Load the models named in ACCENT_COACH_PRELOAD; failures become warnings."""
+        """Load what ACCENT_COACH_PRELOAD names (1 = the selected model); failures are warnings."""
+        names = self.settings.preload_models or (
+            (self.selected_name,) if self.settings.preload else ())
         done = []
-        for name in self.settings.preload:
+        for name in names:
             try:
                 done.append(self.load_model(name).name)
             except ModelLoadError as exc:
@@ -766,7 +768,8 @@ class ASRModelManager:
                 "cached": [key[0] for key in self.cache.keys()],
                 "process_rss_bytes": process_rss_bytes(),
                 "max_models": self.cache.max_entries,
-                "preload": list(self.settings.preload),
+                "preload": list(self.settings.preload_models) or (
+                    [self.selected_name] if self.settings.preload else []),
                 "idle_unload": dict(self.settings.idle_unload),
                 "gpu_min_free_mb": self.settings.gpu_min_free_mb,
                 "models": self.loaded_models(),
