@@ -376,14 +376,25 @@ def return_large_allocations_to_os() -> bool:
         return False
 
 
-def process_rss_bytes() -> int | None:
+def _proc_status(field: str) -> int | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
     return None
+
+
+def process_rss_bytes() -> int | None:
+    """Resident memory of this process (Linux; None elsewhere)."""
+    return _proc_status("VmRSS")
+
+
+def process_anon_bytes() -> int | None:
+    """Resident anonymous memory (heap, tensors): RSS without mapped files and libraries,
+    so page-cache noise does not hide what a load or unload did."""
+    return _proc_status("RssAnon")
 
 
 LOADERS: dict[str, Callable[..., Any]] = {"recognizer": load_checkpoint}  # kind -> loader

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from accent_coach.service.api.state import get_state
 from accent_coach.service.errors import NotFound
-from accent_coach.speech.manager import process_rss_bytes, spec_kind
+from accent_coach.speech.manager import process_anon_bytes, process_rss_bytes, spec_kind
 from accent_coach.speech.registry import EMBEDDED, embedded_installed, hub_cached, registry
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -51,10 +51,11 @@ def _row(manager, name: str) -> dict | None:
 async def load(model_id: str, request: Request) -> dict:
     """Load ``model_id`` now (no-op when loaded); answers with its memory figures."""
     state = get_state(request)
-    rss_before = process_rss_bytes()
+    rss_before, anon_before = process_rss_bytes(), process_anon_bytes()
     loaded = await state.run(state.manager.load_model, model_id)
     return {"model": _row(state.manager, loaded.name), "rss_before_bytes": rss_before,
-            "rss_after_bytes": process_rss_bytes()}
+            "rss_after_bytes": process_rss_bytes(), "anon_before_bytes": anon_before,
+            "anon_after_bytes": process_anon_bytes()}
 
 
 @router.post("/{model_id:path}/unload")
@@ -71,7 +72,8 @@ async def unload(model_id: str, request: Request) -> dict:
             row = None
     if row is None:
         raise NotFound(f"Model '{model_id}' is not loaded.")
-    rss_before = process_rss_bytes()
+    rss_before, anon_before = process_rss_bytes(), process_anon_bytes()
     freed = await state.run(state.manager.unload, row["id"])
     return {"id": row["id"], "unloaded": freed, "deferred_until_done": not freed,
-            "rss_before_bytes": rss_before, "rss_after_bytes": process_rss_bytes()}
+            "rss_before_bytes": rss_before, "rss_after_bytes": process_rss_bytes(),
+            "anon_before_bytes": anon_before, "anon_after_bytes": process_anon_bytes()}
