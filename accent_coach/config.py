@@ -7,6 +7,7 @@ environment; the values are cheap to parse.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,6 @@ class Settings:
     dtype: str = "float32"
     data_dir: Path = Path("~/.accent_coach").expanduser()
     max_loaded_models: int = 1
-    preload: bool = True
     tts_threads: int = 1
     llm_url: str | None = None
     llm_model: str | None = None
@@ -41,6 +41,21 @@ class Settings:
     def database_url(self) -> str:
         """The SQLAlchemy URL of the learner's history: the setting, else a local SQLite file."""
         return self.db_url or f"sqlite:///{self.data_dir / 'accent_coach.db'}"
+    preload: bool = True  # load the selected recognizer at start
+    preload_models: tuple[str, ...] = ()  # or exactly these models
+    idle_unload: tuple[tuple[str, float], ...] = ()  # (kind or "*" for any, seconds)
+    gpu_min_free_mb: int = 0
+    cache_ttl: float = 0.0
+    api_key: str | None = None
+    api_workers: int = 2
+    max_upload_mb: float = 20.0
+    api_max_seconds: float = 120.0
+    broker_url: str | None = None
+
+    def idle_seconds(self, kind: str) -> float:
+        """Idle time after which an unused model of ``kind`` is unloaded (0 = never)."""
+        table = dict(self.idle_unload)
+        return table.get(kind, table.get("*", 0.0))
 
 
 # (variable, default shown in the README, what it does) — the README table mirrors this.
@@ -55,8 +70,8 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
     ("ACCENT_COACH_MAX_MODELS", "1",
      "How many recognizers stay in memory at once (switching back to a kept one is instant)."),
     ("ACCENT_COACH_PRELOAD", "1",
-     "`1`: load the selected recognizer and warm the engine in the background at start; `0`: "
-     "load on first use."),
+     "`1`: load the selected recognizer at start (app, API, worker); `0`: on first use; or "
+     "comma-separated model ids to load at start."),
     ("ACCENT_COACH_TTS_THREADS", "1",
      "CPU threads the Piper reference voice may use (the recognizer needs the rest)."),
     ("ACCENT_COACH_LLM_URL", "(unset)",
@@ -78,6 +93,21 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
     ("ACCENT_COACH_AUDIO_MAX_MB", "10",
      "Largest recording kept with an attempt, in MB (a larger one is scored but not kept)."),
     ("ACCENT_COACH_DAILY_GOAL", "10", "Attempts per day the Progress page counts towards."),
+    ("ACCENT_COACH_IDLE_UNLOAD", "0",
+     "Seconds unused before a model is unloaded (0 = never); per kind: "
+     "`recognizer=600,transcriber=60`."),
+    ("ACCENT_COACH_GPU_MIN_FREE_MB", "0",
+     "Free GPU memory (MiB) a load needs; below it the model loads on CPU and status says why."),
+    ("ACCENT_COACH_CACHE_TTL", "0",
+     "Seconds a cached assessment result stays valid (0 = until evicted)."),
+    ("ACCENT_COACH_API_KEY", "(unset)",
+     "Key the REST API requires (`Authorization: Bearer KEY`); a must off loopback. "
+     "Also signs webhooks."),
+    ("ACCENT_COACH_API_WORKERS", "2", "Threads the API and embedded jobs use for model work."),
+    ("ACCENT_COACH_MAX_UPLOAD_MB", "20", "Largest upload the API accepts, in MB."),
+    ("ACCENT_COACH_API_MAX_SECONDS", "120", "Longest recording the API accepts, in seconds."),
+    ("ACCENT_COACH_BROKER_URL", "(unset)",
+     "Redis URL: batch jobs go to Celery workers (`accent-coach worker`) instead of the API."),
 )
 
 
@@ -109,7 +139,7 @@ def _positive_int(name: str, default: str) -> int:
     return value
 
 
-def _number(name: str, default: str, kind: type, minimum: float) -> float:
+def _bounded(name: str, default: str, kind: type, minimum: float) -> float:
     raw = _env(name) or default
     try:
         value = kind(raw)
@@ -133,9 +163,6 @@ def get_settings() -> Settings:
     if dtype not in DTYPES:
         raise ValueError(f"ACCENT_COACH_DTYPE={dtype!r} is not one of {', '.join(DTYPES)}.")
     max_models = _positive_int("ACCENT_COACH_MAX_MODELS", "1")
-    preload_raw = (_env("ACCENT_COACH_PRELOAD") or "1").lower()
-    if preload_raw not in _BOOLS:
-        raise ValueError(f"ACCENT_COACH_PRELOAD={preload_raw!r} must be 1/0 (or true/false).")
     tts_threads = _positive_int("ACCENT_COACH_TTS_THREADS", "1")
     timeout_raw = _env("ACCENT_COACH_LLM_TIMEOUT") or str(DEFAULT_LLM_TIMEOUT)
     try:
@@ -147,7 +174,15 @@ def get_settings() -> Settings:
             f"ACCENT_COACH_LLM_TIMEOUT={timeout_raw!r} must be a number of seconds (0-600]."
         ) from None
     return Settings(
-        preload=_BOOLS[preload_raw],
+        **_preload(_env("ACCENT_COACH_PRELOAD") or "1"),
+        idle_unload=_idle_unload(_env("ACCENT_COACH_IDLE_UNLOAD") or ""),
+        gpu_min_free_mb=int(_number("ACCENT_COACH_GPU_MIN_FREE_MB", "0", whole=True)),
+        cache_ttl=_number("ACCENT_COACH_CACHE_TTL", "0"),
+        api_key=_env("ACCENT_COACH_API_KEY"),
+        api_workers=max(1, int(_number("ACCENT_COACH_API_WORKERS", "2", whole=True))),
+        max_upload_mb=_number("ACCENT_COACH_MAX_UPLOAD_MB", "20"),
+        api_max_seconds=_number("ACCENT_COACH_API_MAX_SECONDS", "120"),
+        broker_url=_env("ACCENT_COACH_BROKER_URL"),
         tts_threads=tts_threads,
         model=_env("ACCENT_COACH_MODEL") or DEFAULT_MODEL,
         device=(_env("ACCENT_COACH_DEVICE") or "auto").lower(),
@@ -161,6 +196,86 @@ def get_settings() -> Settings:
         transcriber=_env("ACCENT_COACH_TRANSCRIBER") or DEFAULT_TRANSCRIBER,
         db_url=_env("ACCENT_COACH_DB_URL"),
         save_audio=_flag("ACCENT_COACH_SAVE_AUDIO"),
-        audio_max_mb=float(_number("ACCENT_COACH_AUDIO_MAX_MB", "10", float, 0)),
-        daily_goal=int(_number("ACCENT_COACH_DAILY_GOAL", "10", int, 1)),
+        audio_max_mb=float(_bounded("ACCENT_COACH_AUDIO_MAX_MB", "10", float, 0)),
+        daily_goal=int(_bounded("ACCENT_COACH_DAILY_GOAL", "10", int, 1)),
     )
+
+
+def _number(name: str, default: str, whole: bool = False) -> float:
+    """A non-negative number from ``name``; ``ValueError`` naming the variable otherwise."""
+    raw = _env(name) or default
+    try:
+        value = int(raw) if whole else float(raw)
+        if value < 0 or value != value:
+            raise ValueError
+    except ValueError:
+        kind = "whole number" if whole else "number"
+        raise ValueError(f"{name}={raw!r} must be a non-negative {kind}.") from None
+    return float(value)
+
+
+def _preload(raw: str) -> dict[str, object]:
+    """``1``/``0`` (the selected model or nothing) or a comma-separated list of model ids."""
+    if raw.lower() in _BOOLS:
+        return {"preload": _BOOLS[raw.lower()], "preload_models": ()}
+    names = tuple(n.strip() for n in raw.split(",") if n.strip())
+    return {"preload": bool(names), "preload_models": names}
+
+
+def _idle_unload(raw: str) -> tuple[tuple[str, float], ...]:
+    """``300`` (every kind) or ``recognizer=300,transcriber=60`` → {kind: seconds}."""
+    out: dict[str, float] = {}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        kind, _, seconds = part.rpartition("=")
+        try:
+            value = float(seconds)
+            if value < 0:
+                raise ValueError
+        except ValueError:
+            raise ValueError(
+                f"ACCENT_COACH_IDLE_UNLOAD={raw!r}: use seconds (e.g. 300) or "
+                "kind=seconds pairs (e.g. recognizer=300,transcriber=60)."
+            ) from None
+        out[kind.strip() or "*"] = value
+    return tuple(out.items())
+
+
+# Which Settings field each variable sets, so pages can show the values in force.
+FIELDS: dict[str, str] = {
+    "ACCENT_COACH_MODEL": "model", "ACCENT_COACH_DEVICE": "device",
+    "ACCENT_COACH_DTYPE": "dtype", "ACCENT_COACH_DATA_DIR": "data_dir",
+    "ACCENT_COACH_MAX_MODELS": "max_loaded_models", "ACCENT_COACH_LLM_URL": "llm_url",
+    "ACCENT_COACH_LLM_MODEL": "llm_model", "ACCENT_COACH_PRELOAD": "preload_models",
+    "ACCENT_COACH_IDLE_UNLOAD": "idle_unload", "ACCENT_COACH_GPU_MIN_FREE_MB": "gpu_min_free_mb",
+    "ACCENT_COACH_CACHE_TTL": "cache_ttl", "ACCENT_COACH_API_KEY": "api_key",
+    "ACCENT_COACH_API_WORKERS": "api_workers", "ACCENT_COACH_MAX_UPLOAD_MB": "max_upload_mb",
+    "ACCENT_COACH_API_MAX_SECONDS": "api_max_seconds", "ACCENT_COACH_BROKER_URL": "broker_url",
+    "ACCENT_COACH_TTS_THREADS": "tts_threads", "ACCENT_COACH_LLM_KEY": "llm_key",
+    "ACCENT_COACH_LLM_TIMEOUT": "llm_timeout", "ACCENT_COACH_TRANSCRIBER": "transcriber",
+    "ACCENT_COACH_DB_URL": "database_url", "ACCENT_COACH_SAVE_AUDIO": "save_audio",
+    "ACCENT_COACH_AUDIO_MAX_MB": "audio_max_mb", "ACCENT_COACH_DAILY_GOAL": "daily_goal",
+}
+SECRETS = {"ACCENT_COACH_API_KEY", "ACCENT_COACH_LLM_KEY"}
+
+
+def in_force(settings: Settings) -> dict[str, str]:
+    """Each variable's value as the app uses it (secrets masked), for the Settings page."""
+    shown = {}
+    for name, attr in FIELDS.items():
+        value = getattr(settings, attr)
+        if name in SECRETS and value:
+            text = "(set)"
+        elif attr == "idle_unload":
+            text = ", ".join(f"{k}={v:g} s" for k, v in value) or "0 (never)"
+        elif attr == "preload_models":
+            text = ", ".join(value) or ("1 (the selected model)" if settings.preload else "0")
+        elif isinstance(value, tuple):
+            text = ", ".join(value) or "(unset)"
+        elif attr == "database_url":
+            text = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", value)  # no password shown
+        elif isinstance(value, float):
+            text = f"{value:g}"
+        else:
+            text = "(unset)" if value is None else str(value)
+        shown[name] = text
+    return shown

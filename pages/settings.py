@@ -1,11 +1,9 @@
-"""Settings: choose the speech model, see what is loaded where, load or unload it."""
+"""Settings: models (what is loaded where, load/unload), result cache, configuration."""
 
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
-from accent_coach.config import ENV_VARS
 from accent_coach.speech.manager import ASRModelManager
 from accent_coach.speech.registry import (
     EMBEDDED,
@@ -16,6 +14,7 @@ from accent_coach.speech.registry import (
     resolve_model,
 )
 from ui.models import app_manager, load_with_feedback
+from ui.settings import render_cache, render_configuration, render_models
 
 SOURCES = {
     "embedded": "Embedded (ships with the app)",
@@ -23,41 +22,6 @@ SOURCES = {
     "hub": "Other Hugging Face id",
     "local": "Local folder",
 }
-
-
-def _mib(n: int | None) -> str:
-    return "–" if n is None else f"{n / 2**20:,.1f} MiB"
-
-
-def render_status(box: DeltaGenerator, manager: ASRModelManager) -> None:
-    """What is loaded where, and how much memory it takes."""
-    status = manager.status()
-    current = status["current"]
-    if current:
-        box.success(f"In use: **{current['name']}** on **{current['device']}**")
-        box.table(
-            {
-                "source": [current["source"]],
-                "outputs": [current["output_kind"]],
-                "symbols": [current["vocab_size"]],
-                "parameters": [f"{current['parameters']:,}"],
-                "weights": [_mib(current["memory_bytes"])],
-                "dtype": [current["dtype"]],
-                "load time": [f"{current['load_seconds']:.2f} s"],
-            }
-        )
-        for note in current["notes"]:
-            box.warning(note)
-    else:
-        box.info(f"No speech model is loaded. Selected: **{status['selected']}**.")
-    for warning in status["warnings"]:
-        box.warning(warning)
-    gpu = status.get("cuda_allocated_bytes")
-    box.caption(
-        f"Device for new loads: {status['device']} · dtype {status['dtype']} · "
-        f"process memory {_mib(status['process_rss_bytes'])}"
-        + (f" · GPU allocated {_mib(gpu)}" if gpu is not None else "")
-    )
 
 
 def selected_source(manager: ASRModelManager) -> tuple[str, str]:
@@ -108,7 +72,7 @@ def choose_model(manager: ASRModelManager) -> str | None:
 
 
 st.title("Settings")
-st.header("Speech model")
+st.header("Models")
 try:
     manager = app_manager()
 except ModelLoadError as exc:
@@ -124,18 +88,15 @@ if load_col.button("Load", type="primary", disabled=choice is None, key="setting
     previous = manager.current
     if load_with_feedback(choice) is None and previous is not None:
         st.info(f"Still using **{previous.name}**.")
-if unload_col.button("Unload", disabled=manager.current is None, key="settings_unload"):
-    manager.unload()
-    st.info("Model unloaded; it loads again when needed.")
+if unload_col.button("Unload", disabled=not manager.loaded_models(), key="settings_unload"):
+    manager.unload_all()
+    st.info("Models unloaded; they load again when needed.")
 
-render_status(status_box, manager)
+render_models(status_box, manager)
+
+st.header("Result cache")
+render_cache()
 
 st.header("Configuration")
-st.caption("Set these environment variables before starting the app.")
-st.table(
-    {
-        "variable": [name for name, _, _ in ENV_VARS],
-        "default": [default for _, default, _ in ENV_VARS],
-        "meaning": [meaning for _, _, meaning in ENV_VARS],
-    }
-)
+st.caption("Set these environment variables before starting the app; the values in force:")
+render_configuration()

@@ -100,3 +100,19 @@ def test_whisper_base_is_joined_once_atomically_and_loads(fresh_manager, tmp_pat
 def test_missing_hub_model_offline_is_a_clear_error(fresh_manager):
     with pytest.raises(ModelLoadError, match="not downloaded .* offline"):
         fresh_manager.get_manager().load_transcriber("Systran/faster-whisper-small")
+
+
+def test_idle_transcriber_is_unloaded_and_reloads(fresh_manager, monkeypatch):
+    import time
+
+    monkeypatch.setenv("ACCENT_COACH_IDLE_UNLOAD", "transcriber=30")
+    fresh_manager.reset_manager()
+    manager = fresh_manager.get_manager()
+    loaded = manager.load_transcriber()
+    assert manager.unload_idle(time.time() + 5) == []  # not idle long enough yet
+    assert manager.unload_idle(time.time() + 31) == [loaded.name]
+    assert manager.transcriber is None
+    assert not [r for r in manager.loaded_models() if r["kind"] == "transcriber"]
+    assert manager.load_transcriber().name == loaded.name
+    assert len(manager.transcriber_events) == 2
+    manager.close()

@@ -1,4 +1,4 @@
-"""``accent-coach`` command line: list and fetch models, start the app, assess recordings.
+"""``accent-coach`` command line: models, cache, app, API server, worker, assessments.
 
 Errors are one plain line on stderr with a non-zero exit code, never a traceback.
 """
@@ -86,10 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"accent-coach {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("models", help="list known speech models and whether they are usable")
+    p = sub.add_parser("models", help="speech models: list, status, download, remove")
     p.set_defaults(func=cmd_models)
+    from accent_coach.cli.service import add_models_subcommands, add_service_parsers
 
-    p = sub.add_parser("fetch", help="download a Hugging Face model for offline use")
+    add_models_subcommands(p, cmd_models)
+    add_service_parsers(sub)
+
+    p = sub.add_parser("fetch", help="download a Hugging Face model (= models download)")
     p.add_argument("model_id", help="e.g. facebook/wav2vec2-lv-60-espeak-cv-ft")
     p.set_defaults(func=cmd_fetch)
 

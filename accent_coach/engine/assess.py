@@ -194,7 +194,9 @@ def _assess_phones(
     if trimmed is not None:
         warnings.append(f"speech after {trimmed:.1f} s is not part of the sentence; not scored")
     fa = forced_align(post.logp, ids, post.blank_id)
-    heard = greedy_decode(post.logp, post.blank_id)
+    # <unk> and other <special> tokens are not sounds: never shown as heard
+    heard = [h for h in greedy_decode(post.logp, post.blank_id)
+             if not post.vocab[h[0]].startswith("<")]
     recognized = [to_ipa(post.vocab[tok], post.output_kind) for tok, _, _ in heard]
     pairs = _heard_vs_expected(targets, heard, recognized, fa)
     heard_at = heard_per_target(targets, recognized, pairs)

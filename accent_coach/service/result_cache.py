@@ -1,18 +1,21 @@
 """Cache of assessment results, so analysing the same recording twice is instant.
 
-Streamlit reruns the page on every click, and learners press "Analyse" again on the
-same take; recognition costs seconds on a laptop CPU. Results are keyed by the
-audio's sha256 plus everything else that changes the answer (text, accent, model,
-reference voice, package version) and kept in a small in-process LRU backed by JSON
-files under the data dir, so they also survive an app restart.
+Streamlit reruns the page on every click, learners press "Analyse" again on the same
+take, and API clients resend files; recognition costs seconds on a laptop CPU. Results
+are keyed by the audio's sha256 plus everything else that changes the answer (text,
+accent, model, reference voice, engine version) and kept in an in-process LRU backed
+by JSON files under the data dir, so they also survive a restart. Entries older than
+the TTL (``ACCENT_COACH_CACHE_TTL``) are misses; a damaged file is removed, never fatal.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -24,46 +27,94 @@ MAX_MEMORY_ITEMS = 64
 MAX_DISK_ITEMS = 500
 
 
+@functools.cache
+def engine_version() -> str:
+    """Package version + digest of the engine's code: any scoring change invalidates."""
+    engine = Path(__file__).resolve().parents[1] / "engine"
+    digest = hashlib.sha256()
+    for path in sorted(engine.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
 def result_key(audio: bytes, text: str, accent: str, model: str, extra: str = "") -> str:
     """Stable key of one analysis: what was said, what should have been said, by whom."""
     h = hashlib.sha256()
     h.update(hashlib.sha256(audio).digest())
-    for part in (" ".join(text.split()), accent, model, extra, __version__):
+    for part in (" ".join(text.split()), accent, model, extra, engine_version()):
         h.update(b"\0" + part.encode("utf-8"))
     return h.hexdigest()
 
 
 class ResultCache:
-    """LRU in memory, JSON files on disk; thread-safe (Streamlit serves many sessions)."""
+    """LRU + TTL in memory, JSON files on disk; thread-safe (many sessions and requests)."""
 
-    def __init__(self, directory: Path | None, max_items: int = MAX_MEMORY_ITEMS) -> None:
+    def __init__(
+        self, directory: Path | None, max_items: int = MAX_MEMORY_ITEMS, ttl: float = 0.0
+    ) -> None:
         self.directory = directory
         self.max_items = max_items
-        self._memory: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.ttl = ttl  # seconds; 0 = entries never expire
+        self._memory: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
+        self.hits = self.misses = self.expired = self.corrupt = 0
 
     def _path(self, key: str) -> Path | None:
         return self.directory / f"{key}.json" if self.directory else None
 
+    def _fresh(self, stored_at: float) -> bool:
+        return self.ttl <= 0 or time.time() - stored_at <= self.ttl
+
     def get(self, key: str) -> dict[str, Any] | None:
-        """The stored result, or None; a damaged file counts as a miss."""
+        """The stored result, or None; expired or damaged entries are removed and miss."""
         with self._lock:
-            if key in self._memory:
+            entry = self._memory.get(key)
+            if entry is not None and self._fresh(entry[0]):
                 self._memory.move_to_end(key)
-                return self._memory[key]
+                self.hits += 1
+                return entry[1]
+        result = self._read_disk(key)
+        with self._lock:
+            if result is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+        return result
+
+    def _read_disk(self, key: str) -> dict[str, Any] | None:
         path = self._path(key)
         if path is None or not path.exists():
+            with self._lock:
+                self._memory.pop(key, None)
             return None
         try:
+            stored_at = path.stat().st_mtime
+            if not self._fresh(stored_at):
+                self._drop(key, path, "expired")
+                return None
             result = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
+            if not isinstance(result, dict):
+                raise ValueError("not a result object")
+        except FileNotFoundError:
             return None
-        self._remember(key, result)
+        except (OSError, ValueError):
+            self._drop(key, path, "corrupt")
+            return None
+        self._remember(key, result, stored_at)
         return result
+
+    def _drop(self, key: str, path: Path, why: str) -> None:
+        with self._lock:
+            self._memory.pop(key, None)
+            setattr(self, why, getattr(self, why) + 1)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass  # read-only data dir: the entry stays a miss
 
     def put(self, key: str, result: dict[str, Any]) -> None:
         """Store ``result`` (a JSON-able dict) in memory and, best effort, on disk."""
-        self._remember(key, result)
+        self._remember(key, result, time.time())
         path = self._path(key)
         if path is None:
             return
@@ -76,21 +127,26 @@ class ResultCache:
         except OSError:
             pass  # a read-only data dir only costs the disk layer
 
-    def _remember(self, key: str, result: dict[str, Any]) -> None:
+    def _remember(self, key: str, result: dict[str, Any], stored_at: float) -> None:
         with self._lock:
-            self._memory[key] = result
+            self._memory[key] = (stored_at, result)
             self._memory.move_to_end(key)
             while len(self._memory) > self.max_items:
                 self._memory.popitem(last=False)
+
+    def _files(self) -> list[Path]:
+        if self.directory is None or not self.directory.is_dir():
+            return []
+        return list(self.directory.glob("*.json"))
 
     def forget_texts(self, texts: set[str]) -> int:
         """Remove every cached result for these sentences (a learner deleting their data);
         returns how many files went. Other learners' results for them are only re-computed."""
         with self._lock:
-            for key in [k for k, r in self._memory.items() if r.get("text") in texts]:
+            for key in [k for k, (_, r) in self._memory.items() if r.get("text") in texts]:
                 del self._memory[key]
         removed = 0
-        for path in self.directory.glob("*.json") if self.directory else ():
+        for path in self._files():
             try:
                 if json.loads(path.read_text("utf-8")).get("text") in texts:
                     path.unlink(missing_ok=True)
@@ -101,23 +157,63 @@ class ResultCache:
 
     def _prune(self) -> None:
         """Keep the newest MAX_DISK_ITEMS files so the cache cannot fill the disk."""
-        assert self.directory is not None
-        files = sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        files = sorted(self._files(), key=lambda p: p.stat().st_mtime)
         for old in files[: max(0, len(files) - MAX_DISK_ITEMS)]:
             old.unlink(missing_ok=True)
 
+    def stats(self) -> dict[str, Any]:
+        """Hits, misses, hit rate, entries and bytes in memory and on disk, TTL."""
+        files = self._files()
+        disk_bytes = 0
+        for path in files:
+            try:
+                disk_bytes += path.stat().st_size
+            except OSError:
+                pass
+        with self._lock:
+            lookups = self.hits + self.misses
+            return {
+                "hits": self.hits, "misses": self.misses,
+                "hit_rate": round(self.hits / lookups, 4) if lookups else None,
+                "memory_items": len(self._memory), "max_memory_items": self.max_items,
+                "disk_items": len(files), "disk_bytes": disk_bytes,
+                "expired": self.expired, "corrupt_removed": self.corrupt,
+                "ttl_seconds": self.ttl, "directory": str(self.directory or ""),
+                "engine_version": engine_version(),
+            }
+
+    def clear(self) -> int:
+        """Forget every entry in memory and on disk; returns how many files were removed."""
+        with self._lock:
+            self._memory.clear()
+            self.hits = self.misses = self.expired = self.corrupt = 0
+        removed = 0
+        for path in self._files():
+            try:
+                path.unlink()
+                removed += 1
+            except OSError:
+                pass
+        return removed
+
 
 _DEFAULT: ResultCache | None = None
+_DEFAULT_LOCK = threading.Lock()
 
 
 def default_cache() -> ResultCache:
-    """The app-wide cache under ``<data dir>/results``."""
+    """The app-wide cache under ``<data dir>/results``, with the configured TTL."""
     global _DEFAULT
-    if _DEFAULT is None:
-        from accent_coach.config import data_dir
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            from accent_coach.config import data_dir, get_settings
 
-        _DEFAULT = ResultCache(data_dir() / "results")
-    return _DEFAULT
+            try:
+                ttl = get_settings().cache_ttl
+            except ValueError:
+                ttl = 0.0
+            _DEFAULT = ResultCache(data_dir() / "results", ttl=ttl)
+        return _DEFAULT
 
 
 def cached_call(

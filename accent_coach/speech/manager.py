@@ -16,6 +16,8 @@ UI side effects are the caller's: ``load_model(name, on_load=...)`` enters the
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import gc
 import logging
 import os
@@ -24,7 +26,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,7 @@ class LoadedModel:
     blank_id: int  # CTC blank = tokenizer pad id
     load_seconds: float
     notes: list[str] = field(default_factory=list)  # e.g. a CPU fallback
+    kind: str = "recognizer"  # model kind: idle-unload times and status are per kind
 
     @property
     def parameters(self) -> int:
@@ -85,6 +88,33 @@ class LoadEvent:
     device: str
     seconds: float
     at: float
+
+
+@dataclass(frozen=True)
+class MemoryEvent:
+    """Process memory around one load or unload: proof that unloading frees memory."""
+
+    action: str  # "load" | "unload"
+    name: str
+    reason: str  # "request", "idle", "lru", "preload"
+    rss_before: int | None
+    rss_after: int | None
+    cuda_before: int | None
+    cuda_after: int | None
+    at: float
+
+
+@dataclass
+class Usage:
+    """Lifecycle bookkeeping of one cached model: who uses it, since when."""
+
+    kind: str
+    loaded_at: float
+    last_used: float
+    refs: int = 0
+    pending_unload: bool = False
+    rss_delta: int | None = None  # process RSS growth caused by the load
+    cuda_delta: int | None = None
 
 
 # --- device ---------------------------------------------------------------------
@@ -127,6 +157,31 @@ def _is_out_of_memory(exc: BaseException) -> bool:
     import torch
 
     return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
+
+
+def gpu_pressure_note(device: str, min_free_mb: int) -> str | None:
+    """Why a load on ``device`` should go to the CPU instead (too little free GPU memory)."""
+    if min_free_mb <= 0 or not device.startswith("cuda"):
+        return None
+    import torch
+
+    try:
+        free, _total = torch.cuda.mem_get_info(torch.device(device))
+    except (RuntimeError, AssertionError) as exc:
+        return f"Could not read free memory on {device} ({exc}); loading on CPU."
+    if free < min_free_mb * 2**20:
+        return (
+            f"{device} has {free / 2**20:,.0f} MiB free, below ACCENT_COACH_GPU_MIN_FREE_MB="
+            f"{min_free_mb}; loaded on CPU instead."
+        )
+    return None
+
+
+def cuda_allocated() -> int | None:
+    """Bytes PyTorch holds on the GPU, or None without CUDA."""
+    import torch
+
+    return int(torch.cuda.memory_allocated()) if torch.cuda.is_available() else None
 
 
 # --- loading --------------------------------------------------------------------
@@ -242,8 +297,11 @@ CacheKey = tuple[str, str, str]
 class ModelCache:
     """Thread-safe, process-wide store of loaded models keyed by (model, device, dtype)."""
 
-    def __init__(self, max_entries: int = 1) -> None:
+    def __init__(
+        self, max_entries: int = 1, busy: Callable[[CacheKey], bool] | None = None
+    ) -> None:
         self.max_entries = max_entries
+        self.busy = busy or (lambda key: False)  # models in use are never evicted
         self._entries: OrderedDict[CacheKey, LoadedModel] = OrderedDict()
         self._lock = threading.RLock()
 
@@ -254,12 +312,29 @@ class ModelCache:
                 self._entries.move_to_end(key)
             return hit
 
-    def put(self, key: CacheKey, loaded: LoadedModel) -> None:
+    def put(self, key: CacheKey, loaded: LoadedModel) -> list[CacheKey]:
+        """Store ``loaded``; evict least recently used idle models beyond the limit."""
         with self._lock:
             self._entries[key] = loaded
             self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            return self.trim(keep=key)
+
+    def trim(self, keep: CacheKey | None = None) -> list[CacheKey]:
+        """Evict idle models, oldest first, until at most ``max_entries`` remain."""
+        evicted: list[CacheKey] = []
+        with self._lock:
+            for old in list(self._entries):
+                if len(self._entries) <= self.max_entries:
+                    break
+                if old != keep and not self.busy(old):
+                    del self._entries[old]
+                    evicted.append(old)
+        return evicted
+
+    def peek(self, key: CacheKey) -> LoadedModel | None:
+        """The entry without marking it used (status pages must not change the LRU order)."""
+        with self._lock:
+            return self._entries.get(key)
 
     def pop(self, key: CacheKey) -> LoadedModel | None:
         with self._lock:
@@ -275,25 +350,70 @@ class ModelCache:
 
 
 def _free_memory() -> None:
+    """Collect, give freed heap pages back to the OS (glibc), empty the CUDA cache."""
     import torch
 
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _process_rss_bytes() -> int | None:
+M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
+LARGE_ALLOCATION = 512 << 10
+
+
+@functools.cache
+def return_large_allocations_to_os() -> bool:
+    """Serve allocations ≥ 512 KiB (weight matrices) from mmap, so freeing them shrinks RSS.
+
+    glibc raises its mmap threshold after the first large free, so later weights land on
+    the heap and an unload returned only 12–36 of the embedded model's 44 MB; with a fixed
+    threshold each unload returns all of it (measured in benchmarks/api.py). Linux only.
+    """
+    try:
+        return bool(ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, LARGE_ALLOCATION))
+    except (OSError, AttributeError):
+        return False
+
+
+def _proc_status(field: str) -> int | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
     return None
 
 
+def process_rss_bytes() -> int | None:
+    """Resident memory of this process (Linux; None elsewhere)."""
+    return _proc_status("VmRSS")
+
+
+def process_anon_bytes() -> int | None:
+    """Resident anonymous memory (heap, tensors): RSS without mapped files and libraries,
+    so page-cache noise does not hide what a load or unload did."""
+    return _proc_status("RssAnon")
+
+
+LOADERS: dict[str, Callable[..., Any]] = {"recognizer": load_checkpoint}  # kind -> loader
+
+
+def spec_kind(spec: ModelSpec) -> str:
+    """The model kind of a registry entry (recognizers unless the spec says otherwise)."""
+    return str(getattr(spec, "kind", None) or "recognizer")
+
+
 class ASRModelManager:
-    """The one place that decides whether a model must be loaded. Thread-safe."""
+    """The one place that decides whether a model must be loaded. Thread-safe.
+
+    Lifecycle, for every model kind: optional preload, lazy load on first use, explicit
+    load/unload, idle unload per kind, at most ``max_loaded_models`` kept (LRU), and
+    ``lease()`` reference counts so an unload waits for the analyses using the model.
+    """
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.warnings: list[str] = []  # bad settings replaced by safe defaults, said plainly
@@ -312,8 +432,12 @@ class ASRModelManager:
         if note:
             self.warnings.append(note)
         self.dtype = self.settings.dtype
-        self.cache = ModelCache(self.settings.max_loaded_models)
+        return_large_allocations_to_os()
+        self._usage: dict[CacheKey, Usage] = {}
+        self._usage_lock = threading.Lock()  # guards ref counts; never held during a load
+        self.cache = ModelCache(self.settings.max_loaded_models, busy=self._busy)
         self.events: list[LoadEvent] = []
+        self.memory_events: list[MemoryEvent] = []
         self._current: LoadedModel | None = None
         self._selected: str | None = None
         self.last_error: tuple[str, str] | None = None  # (requested name, message)
@@ -324,6 +448,11 @@ class ASRModelManager:
         self._transcriber_selected: str | None = None
         self.transcriber_events: list[LoadEvent] = []
         self.transcriber_error: tuple[str, str] | None = None
+        self._transcriber_used = 0.0
+        self._stop = threading.Event()
+        self._reaper: threading.Thread | None = None
+        if any(seconds > 0 for _, seconds in settings.idle_unload):
+            self._start_reaper()
 
     @property
     def current(self) -> LoadedModel | None:
@@ -337,6 +466,16 @@ class ASRModelManager:
 
     def _key(self, spec: ModelSpec) -> CacheKey:
         return (spec.path_or_id, self.device, self.dtype)
+
+    def _key_of(self, loaded: LoadedModel) -> CacheKey | None:
+        for key in self.cache.keys():
+            if self.cache.peek(key) is loaded:
+                return key
+        return None
+
+    def _busy(self, key: CacheKey) -> bool:
+        usage = self._usage.get(key)
+        return usage is not None and usage.refs > 0
 
     def is_loaded(self, name: str | None = None) -> bool:
         """Whether ``load_model(name)`` would return at once, without loading."""
@@ -364,6 +503,7 @@ class ASRModelManager:
         current = self._current  # fast path without the lock: a load elsewhere never blocks it
         if self._matches(current, name):
             assert current is not None
+            self._touch(current)
             return current
         with self._lock:
             if self.is_loaded(name):  # another thread may have loaded it meanwhile
@@ -379,7 +519,14 @@ class ASRModelManager:
             self.unloaded = False
             self._current = loaded
             self._selected = loaded.name
+            self._touch(loaded)
             return loaded
+
+    def _touch(self, loaded: LoadedModel) -> None:
+        key = self._key_of(loaded)
+        usage = self._usage.get(key) if key else None
+        if usage is not None:
+            usage.last_used = time.time()
 
     def _get_or_load(self, spec: ModelSpec, on_load: LoadHook | None) -> LoadedModel:
         key = self._key(spec)
@@ -387,13 +534,71 @@ class ASRModelManager:
         if loaded is not None:
             return loaded
         kwargs = prepare_load(spec)  # fails fast, before any spinner
+        kind = spec_kind(spec)
+        pressure = gpu_pressure_note(self.device, self.settings.gpu_min_free_mb)
+        device = "cpu" if pressure else self.device
         with on_load(spec) if on_load else contextlib.nullcontext():
-            loaded = load_checkpoint(spec, self.device, self.dtype, kwargs)
-            self.cache.put(key, loaded)
-            self._current = loaded
-            event = LoadEvent(spec.name, loaded.device, loaded.load_seconds, time.time())
-            self.events.append(event)
+            rss0, cuda0 = process_rss_bytes(), cuda_allocated()
+            loaded = LOADERS[kind](spec, device, self.dtype, kwargs)
+            loaded.kind = kind
+            if pressure:
+                loaded.notes.append(pressure)
+            rss1, cuda1 = process_rss_bytes(), cuda_allocated()
+            now = time.time()
+            with self._usage_lock:
+                self._usage[key] = Usage(
+                    kind, now, now,
+                    rss_delta=None if rss0 is None or rss1 is None else rss1 - rss0,
+                    cuda_delta=None if cuda0 is None or cuda1 is None else cuda1 - cuda0,
+                )
+            evicted = self.cache.put(key, loaded)
+            if kind == "recognizer":  # other kinds never replace the recognizer in use
+                self._current = loaded
+            self.events.append(LoadEvent(spec.name, loaded.device, loaded.load_seconds, now))
+            self.memory_events.append(
+                MemoryEvent("load", spec.name, "request", rss0, rss1, cuda0, cuda1, now)
+            )
+        for old in evicted:
+            self._forget_evicted(old)
         return loaded
+
+    def acquire(self, name: str | None = None, on_load: LoadHook | None = None) -> LoadedModel:
+        """Model ``name`` of any kind, loaded if needed; a recognizer also becomes current."""
+        try:
+            spec = resolve_model(name or self.selected_name)
+        except ModelLoadError:
+            spec = None  # load_model raises it and records it as the last error
+        if spec is None or spec_kind(spec) == "recognizer":
+            return self.load_model(name, on_load)
+        with self._lock:
+            loaded = self._get_or_load(spec, on_load)
+            self._touch(loaded)
+            return loaded
+
+    @contextlib.contextmanager
+    def lease(self, name: str | None = None, on_load: LoadHook | None = None) -> Iterator[
+        LoadedModel
+    ]:
+        """Use model ``name`` for one analysis: it is not unloaded until the block ends."""
+        while True:
+            loaded = self.acquire(name, on_load)
+            with self._usage_lock:
+                key = self._key_of(loaded)
+                if key is not None and key in self._usage:  # not dropped in between
+                    usage = self._usage[key]
+                    usage.refs += 1
+                    break
+        try:
+            yield loaded
+        finally:
+            with self._usage_lock:
+                usage.refs -= 1
+                usage.last_used = time.time()
+                due = usage.refs == 0 and usage.pending_unload
+            if due:
+                self._forget(key, loaded, "request")
+            for old in self.cache.trim(keep=self._key_of(self._current) if self._current else None):
+                self._forget_evicted(old)
 
     def failed(self, name: str | None = None) -> str | None:
         """The error message of the last attempt at ``name`` if that attempt failed."""
@@ -401,17 +606,194 @@ class ASRModelManager:
             return self.last_error[1]
         return None
 
-    def unload(self) -> None:
-        """Drop the current models (both kinds); the selections are kept for the next load."""
+    def unload(self, name: str | None = None, reason: str = "request") -> bool:
+        """Drop a model (default: the current one) from memory; the selection is kept.
+
+        A model in use by a ``lease`` is unloaded when its last user finishes; returns
+        False in that case (and when ``name`` is not loaded), True when freed now.
+        """
         with self._lock:
-            self._transcriber = None
-            if self._current is not None:
-                for key in self.cache.keys():
-                    if self.cache.get(key) is self._current:
-                        self.cache.pop(key)
-            self._current = None
-            self.unloaded = True
+            if name is None:  # "unload" frees both kinds (the tutor's transcriber too)
+                self.unload_transcriber()
+                target = self._current
+                self.unloaded = True
+            elif self._transcriber is not None and self.transcriber_loaded(name):
+                self.unload_transcriber()
+                return True
+            else:
+                target = self._find(name)
+            if target is None:
+                return False
+            key = self._key_of(target)
+            if key is None:
+                return False
+            with self._usage_lock:
+                usage = self._usage.get(key)
+                if usage is not None and usage.refs > 0:
+                    usage.pending_unload = True
+                    return False
+            del target
+            return self._forget(key, None, reason)
+
+    def unload_all(self) -> None:
+        """Unload every idle model (busy ones follow when their users finish)."""
+        for key in self.cache.keys():
+            loaded = self.cache.peek(key)
+            if loaded is not None:
+                name = loaded.name
+                del loaded
+                self.unload(name)
+
+    def _find(self, name: str) -> LoadedModel | None:
+        try:
+            wanted = resolve_model(name).name
+        except ModelLoadError:
+            wanted = name
+        for key in self.cache.keys():
+            loaded = self.cache.peek(key)
+            if loaded is not None and loaded.name in (name, wanted):
+                return loaded
+        return None
+
+    def _forget_evicted(self, key: CacheKey) -> None:
+        """Free a model the LRU already took out of the cache."""
+        with self._usage_lock:
+            self._usage.pop(key, None)
+        _free_memory()
+        now = time.time()
+        self.memory_events.append(MemoryEvent(
+            "unload", key[0], "lru", None, process_rss_bytes(), None, cuda_allocated(), now
+        ))
+
+    def _forget(self, key: CacheKey, loaded: LoadedModel | None, reason: str) -> bool:
+        """Remove ``key`` from the cache and the books, free its memory, log RSS around it."""
+        with self._lock:
+            rss0, cuda0 = process_rss_bytes(), cuda_allocated()
+            popped = self.cache.pop(key)
+            with self._usage_lock:
+                self._usage.pop(key, None)
+            if popped is None:
+                return False
+            name = popped.name
+            if self._current is popped:
+                self._current = None
+                self.unloaded = True
+            del popped, loaded
             _free_memory()
+            self.memory_events.append(MemoryEvent(
+                "unload", name, reason, rss0, process_rss_bytes(), cuda0, cuda_allocated(),
+                time.time(),
+            ))
+            return True
+
+    # --- idle unload and preload ---------------------------------------------------
+
+    def _start_reaper(self) -> None:
+        ttls = [seconds for _, seconds in self.settings.idle_unload if seconds > 0]
+        interval = min(5.0, max(0.1, min(ttls) / 4))
+
+        def run() -> None:
+            while not self._stop.wait(interval):
+                self.unload_idle()
+
+        self._reaper = threading.Thread(target=run, name="model-idle-unload", daemon=True)
+        self._reaper.start()
+
+    def idle_deadline(self, key: CacheKey) -> float | None:
+        """When the model under ``key`` is unloaded if nobody uses it (None = never)."""
+        usage = self._usage.get(key)
+        if usage is None:
+            return None
+        ttl = self.settings.idle_seconds(usage.kind)
+        return None if ttl <= 0 else usage.last_used + ttl
+
+    def unload_idle(self, now: float | None = None) -> list[str]:
+        """Unload every model unused for its kind's idle time; returns their names."""
+        now = time.time() if now is None else now
+        freed = []
+        for key in self.cache.keys():
+            deadline = self.idle_deadline(key)
+            if deadline is None or now < deadline or self._busy(key):
+                continue
+            loaded = self.cache.peek(key)
+            name = loaded.name if loaded else key[0]
+            del loaded
+            if self._forget(key, None, "idle"):
+                freed.append(name)
+                log.info("unloaded idle model %s", name)
+        if self._transcriber_idle(now):
+            name = self._transcriber.name if self._transcriber else "transcriber"
+            self.unload_transcriber()
+            freed.append(name)
+            log.info("unloaded idle transcriber %s", name)
+        return freed
+
+    def preload(self) -> list[str]:
+        """Load what ACCENT_COACH_PRELOAD names (1 = the selected model); failures are warnings."""
+        names = self.settings.preload_models or (
+            (self.selected_name,) if self.settings.preload else ())
+        done = []
+        for name in names:
+            try:
+                done.append(self.load_model(name).name)
+            except ModelLoadError as exc:
+                self.warnings.append(f"Preloading '{name}' failed: {exc}")
+        return done
+
+    def close(self) -> None:
+        """Stop the idle-unload thread and free every model."""
+        self._stop.set()
+        for key in self.cache.keys():
+            self._forget(key, None, "request")
+        self._current = None
+
+    # --- status --------------------------------------------------------------------
+
+    def loaded_models(self) -> list[dict[str, Any]]:
+        """Every model in memory with kind, device, memory, load time, last use, idle countdown."""
+        now = time.time()
+        rows = []
+        for key in self.cache.keys():
+            loaded, usage = self.cache.peek(key), self._usage.get(key)
+            if loaded is None or usage is None:
+                continue
+            deadline = self.idle_deadline(key)
+            rows.append({
+                "id": loaded.name, "kind": usage.kind, "device": loaded.device,
+                "dtype": str(loaded.dtype).removeprefix("torch."),
+                "parameters": loaded.parameters, "memory_bytes": loaded.memory_bytes,
+                "rss_delta_bytes": usage.rss_delta, "cuda_delta_bytes": usage.cuda_delta,
+                "load_seconds": round(loaded.load_seconds, 3), "loaded_at": usage.loaded_at,
+                "last_used": usage.last_used, "in_use": usage.refs,
+                "idle_unload_in": None if deadline is None else max(0.0, deadline - now),
+                "current": loaded is self._current, "notes": list(loaded.notes),
+            })
+        t = self._transcriber
+        if t is not None:
+            ttl = self.settings.idle_seconds("transcriber")
+            rows.append({
+                "id": t.name, "kind": t.kind, "device": t.device, "dtype": t.compute_type,
+                "parameters": None, "memory_bytes": t.memory_bytes, "rss_delta_bytes": None,
+                "cuda_delta_bytes": None, "load_seconds": round(t.load_seconds, 3),
+                "loaded_at": self.transcriber_events[-1].at if self.transcriber_events else None,
+                "last_used": self._transcriber_used, "in_use": 0,
+                "idle_unload_in": None if ttl <= 0 else max(
+                    0.0, self._transcriber_used + ttl - now),
+                "current": True, "notes": list(t.notes),
+            })
+        return rows
+
+    def catalog(self) -> list[dict[str, Any]]:
+        """Every registered model (and any other loaded one) with whether it is loaded."""
+        from accent_coach.speech.registry import registry, transcribers
+
+        loaded = {row["id"]: row for row in self.loaded_models()}
+        rows = []
+        for spec in [*registry(), *transcribers()]:
+            row = loaded.pop(spec.name, None)
+            rows.append(_catalog_row(spec.name, spec_kind(spec), row))
+        rows += [_catalog_row(name, row["kind"], row) for name, row in loaded.items()]
+        return rows
 
     # --- transcribers ---------------------------------------------------------------
 
@@ -440,6 +822,7 @@ class ASRModelManager:
         self, name: str | None = None, on_load: LoadHook | None = None
     ) -> LoadedTranscriber:
         """Like :meth:`load_model` for speech-to-text: at once if current, else loaded once."""
+        self._transcriber_used = time.time()
         current = self._transcriber
         if current is not None and self.transcriber_loaded(name):
             return current
@@ -467,13 +850,19 @@ class ASRModelManager:
 
     def unload_transcriber(self) -> None:
         with self._lock:
+            if self._transcriber is None:
+                return
             self._transcriber = None
             _free_memory()
 
+    def _transcriber_idle(self, now: float) -> bool:
+        ttl = self.settings.idle_seconds("transcriber")
+        return (
+            self._transcriber is not None and ttl > 0 and now >= self._transcriber_used + ttl
+        )
+
     def status(self) -> dict[str, Any]:
         """What is loaded where, and how much memory it takes."""
-        import torch
-
         with self._lock:
             current = self._current
             info: dict[str, Any] = {
@@ -484,13 +873,20 @@ class ASRModelManager:
                 "embedded_installed": embedded_installed(),
                 "loads": len(self.events),
                 "cached": [key[0] for key in self.cache.keys()],
-                "process_rss_bytes": _process_rss_bytes(),
+                "process_rss_bytes": process_rss_bytes(),
+                "max_models": self.cache.max_entries,
+                "preload": list(self.settings.preload_models) or (
+                    [self.selected_name] if self.settings.preload else []),
+                "idle_unload": dict(self.settings.idle_unload),
+                "gpu_min_free_mb": self.settings.gpu_min_free_mb,
+                "models": self.loaded_models(),
+                "memory_events": [asdict(e) for e in self.memory_events[-10:]],
                 "current": None,
             }
             if current is not None:
                 info["current"] = {
                     "name": current.name,
-                    "kind": "recognizer",
+                    "kind": current.kind,
                     "source": current.source,
                     "path_or_id": current.path_or_id,
                     "device": current.device,
@@ -513,9 +909,21 @@ class ASRModelManager:
                     "compute_type": t.compute_type, "memory_bytes": t.memory_bytes,
                     "load_seconds": round(t.load_seconds, 3), "notes": list(t.notes),
                 }
-            if self.device.startswith("cuda") and torch.cuda.is_available():
-                info["cuda_allocated_bytes"] = torch.cuda.memory_allocated()
+            cuda = cuda_allocated()
+            if self.device.startswith("cuda") and cuda is not None:
+                info["cuda_allocated_bytes"] = cuda
             return info
+
+
+def _catalog_row(name: str, kind: str, row: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "id": name, "kind": kind, "loaded": row is not None,
+        "device": row["device"] if row else None,
+        "memory_bytes": row["memory_bytes"] if row else None,
+        "last_used": row["last_used"] if row else None,
+        "idle_unload_in": row["idle_unload_in"] if row else None,
+        "in_use": row["in_use"] if row else 0,
+    }
 
 
 _manager: ASRModelManager | None = None
@@ -536,7 +944,7 @@ def reset_manager() -> None:
     global _manager
     with _manager_lock:
         if _manager is not None:
-            _manager.unload()
+            _manager.close()
         _manager = None
 
 

@@ -274,3 +274,41 @@ def fetch_model(model_id: str) -> Path:
         return Path(snapshot_download(spec.path_or_id, ignore_patterns=_FETCH_IGNORE))
     except Exception as exc:
         raise ModelLoadError(f"Fetching '{model_id}' failed: {exc}") from exc
+
+
+def folder_bytes(folder: Path) -> int:
+    """Bytes of the files under ``folder`` (0 if absent)."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+
+
+def downloaded_models() -> dict[str, tuple[int, Path]]:
+    """Models in the local Hugging Face cache: id -> (bytes on disk, cache folder)."""
+    from huggingface_hub import CacheNotFound, scan_cache_dir
+
+    try:
+        info = scan_cache_dir()
+    except (CacheNotFound, OSError):
+        return {}
+    return {repo.repo_id: (repo.size_on_disk, Path(repo.repo_path))
+            for repo in info.repos if repo.repo_type == "model"}
+
+
+def remove_model(model_id: str) -> int:
+    """Delete a downloaded model from the Hugging Face cache; returns the bytes freed."""
+    from huggingface_hub import scan_cache_dir
+
+    spec = resolve_model(model_id)
+    if spec.source != "hub":
+        raise ModelLoadError(
+            f"'{model_id}' is not a downloaded Hugging Face model (embedded models and local "
+            "folders are not removed by this command)."
+        )
+    downloaded = downloaded_models()
+    if spec.path_or_id not in downloaded:
+        raise ModelLoadError(f"'{model_id}' is not in the local Hugging Face cache.")
+    info = scan_cache_dir()
+    hashes = [rev.commit_hash for repo in info.repos if repo.repo_id == spec.path_or_id
+              and repo.repo_type == "model" for rev in repo.revisions]
+    strategy = info.delete_revisions(*hashes)
+    strategy.execute()
+    return int(strategy.expected_freed_size)

@@ -1,0 +1,1 @@
+"""One router per resource: health, assess (and transcribe), models, cache, jobs."""

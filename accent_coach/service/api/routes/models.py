@@ -1,0 +1,95 @@
+"""Models: what exists, what is loaded (with memory and idle countdown), load and unload."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from accent_coach.service.api.state import get_state
+from accent_coach.service.errors import NotFound
+from accent_coach.speech.manager import process_anon_bytes, process_rss_bytes, spec_kind
+from accent_coach.speech.registry import (
+    EMBEDDED,
+    TRANSCRIBERS,
+    embedded_installed,
+    hub_cached,
+    registry,
+    transcribers,
+)
+from accent_coach.speech.transcriber import transcriber_status
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+
+@router.get("")
+async def list_models(request: Request) -> dict:
+    """Registered models (ids as ``accent-coach models`` lists them) and their availability."""
+    default = get_state(request).manager.selected_name
+    rows = []
+    for spec in [*registry(), *transcribers()]:
+        if spec.name == EMBEDDED:
+            available = embedded_installed()
+        elif spec_kind(spec) == "transcriber":
+            available = transcriber_status(spec).startswith("installed")
+        else:
+            available = hub_cached(spec.path_or_id)
+        rows.append({
+            "id": spec.name, "kind": spec_kind(spec), "source": spec.source,
+            "outputs": spec.output_kind, "description": spec.description,
+            "available_offline": available, "recommended": spec.recommended,
+            "default": spec.name == default,
+        })
+    return {"models": rows}
+
+
+@router.get("/status")
+async def models_status(request: Request) -> dict:
+    """Every registered model: id, kind, loaded, device, memory, last use, idle countdown."""
+    manager = get_state(request).manager
+    status = manager.status()
+    return {
+        "models": manager.catalog(), "loaded": status["models"],
+        "device": status["device"], "process_rss_bytes": status["process_rss_bytes"],
+        "cuda_allocated_bytes": status.get("cuda_allocated_bytes"),
+        "max_models": status["max_models"], "preload": status["preload"],
+        "idle_unload": status["idle_unload"], "memory_events": status["memory_events"],
+        "warnings": status["warnings"],
+    }
+
+
+def _row(manager, name: str) -> dict | None:
+    return next((r for r in manager.loaded_models() if r["id"] == name), None)
+
+
+@router.post("/{model_id:path}/load")
+async def load(model_id: str, request: Request) -> dict:
+    """Load ``model_id`` now (no-op when loaded); answers with its memory figures."""
+    state = get_state(request)
+    rss_before, anon_before = process_rss_bytes(), process_anon_bytes()
+    if model_id in TRANSCRIBERS:  # speech-to-text: the tutor's kind, same manager
+        loaded = await state.run(state.manager.load_transcriber, model_id)
+    else:
+        loaded = await state.run(state.manager.load_model, model_id)
+    return {"model": _row(state.manager, loaded.name), "rss_before_bytes": rss_before,
+            "rss_after_bytes": process_rss_bytes(), "anon_before_bytes": anon_before,
+            "anon_after_bytes": process_anon_bytes()}
+
+
+@router.post("/{model_id:path}/unload")
+async def unload(model_id: str, request: Request) -> dict:
+    """Unload ``model_id``; if an analysis is using it, it goes when that analysis ends."""
+    state = get_state(request)
+    row = _row(state.manager, model_id)
+    if row is None:
+        from accent_coach.speech.registry import ModelLoadError, resolve_model
+
+        try:
+            row = _row(state.manager, resolve_model(model_id).name)
+        except ModelLoadError:
+            row = None
+    if row is None:
+        raise NotFound(f"Model '{model_id}' is not loaded.")
+    rss_before, anon_before = process_rss_bytes(), process_anon_bytes()
+    freed = await state.run(state.manager.unload, row["id"])
+    return {"id": row["id"], "unloaded": freed, "deferred_until_done": not freed,
+            "rss_before_bytes": rss_before, "rss_after_bytes": process_rss_bytes(),
+            "anon_before_bytes": anon_before, "anon_after_bytes": process_anon_bytes()}

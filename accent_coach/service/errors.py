@@ -1,0 +1,37 @@
+"""Errors of the serving layer (API and jobs), each with a stable code and HTTP status."""
+
+from __future__ import annotations
+
+from accent_coach.errors import AccentCoachError
+
+
+class InvalidRequest(AccentCoachError):
+    code = "invalid_request"
+    http_status = 422
+
+
+class UploadTooLarge(AccentCoachError):
+    code = "upload_too_large"
+    http_status = 413
+
+
+class AudioTooLong(AccentCoachError):
+    code = "audio_too_long"
+    http_status = 413
+
+
+class Unauthorized(AccentCoachError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class NotFound(AccentCoachError):
+    code = "not_found"
+    http_status = 404
+
+
+class ServiceConfigError(AccentCoachError):
+    """The server was started in a way that would be unsafe or cannot work."""
+
+    code = "config_invalid"
+    http_status = 500
