@@ -88,8 +88,18 @@ if load_col.button("Load", type="primary", disabled=choice is None, key="setting
     previous = manager.current
     if load_with_feedback(choice) is None and previous is not None:
         st.info(f"Still using **{previous.name}**.")
-if unload_col.button("Unload", disabled=not manager.loaded_models(), key="settings_unload"):
+
+def _unload_all() -> None:
+    """on_click: runs before the page is drawn, so the button shows the new state at once."""
     manager.unload_all()
+    manager.unload_transcriber()
+    st.session_state["settings.unloaded"] = True
+
+
+unload_col.button(
+    "Unload", disabled=not manager.loaded_models(), key="settings_unload", on_click=_unload_all
+)
+if st.session_state.pop("settings.unloaded", False):
     st.info("Models unloaded; they load again when needed.")
 
 render_models(status_box, manager)

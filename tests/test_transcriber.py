@@ -116,3 +116,12 @@ def test_idle_transcriber_is_unloaded_and_reloads(fresh_manager, monkeypatch):
     assert manager.load_transcriber().name == loaded.name
     assert len(manager.transcriber_events) == 2
     manager.close()
+
+
+def test_preload_list_can_name_a_transcriber(fresh_manager, tiny_models, monkeypatch):
+    monkeypatch.setenv("ACCENT_COACH_PRELOAD", f"{tiny_models['ipa_a']},whisper-tiny.en")
+    fresh_manager.reset_manager()
+    manager = fresh_manager.get_manager()
+    assert manager.preload() == [str(tiny_models["ipa_a"]), "whisper-tiny.en"]
+    assert manager.transcriber is not None and manager.current is not None
+    assert not manager.warnings

@@ -42,10 +42,13 @@ def _run(state: WarmUp) -> None:
     t0 = time.perf_counter()
     try:
         state.stage = "loading the speech model"
-        loaded = get_manager().load_model(None)
-        state.stage = "warming up the scoring"
-        wav, sr = synthesize(SENTENCE, voice="us")
-        assess(resample(wav, sr), SENTENCE, loaded=loaded)
+        manager = get_manager()
+        manager.preload()  # the selected model, or the ids ACCENT_COACH_PRELOAD lists
+        loaded = manager.current
+        if loaded is not None:
+            state.stage = "warming up the scoring"
+            wav, sr = synthesize(SENTENCE, voice="us")
+            assess(resample(wav, sr), SENTENCE, loaded=loaded)
         state.stage = "preparing the voices"
         piper_available()
         state.stage = "ready"

@@ -33,6 +33,7 @@ from typing import Any
 from accent_coach.config import DEFAULT_MODEL, Settings, get_settings
 from accent_coach.speech.registry import (
     EMBEDDED_REQUIRED_FILES,
+    TRANSCRIBERS,
     ModelLoadError,
     ModelSpec,
     OutputKind,
@@ -735,7 +736,10 @@ class ASRModelManager:
         done = []
         for name in names:
             try:
-                done.append(self.load_model(name).name)
+                if name in TRANSCRIBERS:
+                    done.append(self.load_transcriber(name).name)
+                else:
+                    done.append(self.load_model(name).name)
             except ModelLoadError as exc:
                 self.warnings.append(f"Preloading '{name}' failed: {exc}")
         return done
