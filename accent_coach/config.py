@@ -15,6 +15,16 @@ DTYPES = ("float32", "float16", "bfloat16")
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Input bounds that keep one assessment's time and memory bounded."""
+
+    max_seconds: float = 600.0  # longest recording; feedback stops being useful beyond
+    max_text_words: int = 2000  # ten minutes of reading (the audio limit) at 200 wpm
+    max_text_chars: int = 20000
+    item_timeout: float = 120.0  # seconds one batch/API item may take (0 = no limit)
+
+
+@dataclass(frozen=True)
 class Settings:
     """What the app, CLI and API are configured to use."""
 
@@ -25,6 +35,7 @@ class Settings:
     max_loaded_models: int = 1
     llm_url: str | None = None
     llm_model: str | None = None
+    limits: Limits = Limits()
 
 
 # (variable, default shown in the README, what it does) — the README table mirrors this.
@@ -42,6 +53,21 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
      "OpenAI-compatible endpoint for the conversation tutor (not used yet)."),
     ("ACCENT_COACH_LLM_MODEL", "(unset)",
      "Model name to request from that endpoint (not used yet)."),
+    ("ACCENT_COACH_MAX_SECONDS", "600",
+     "Longest recording accepted, in seconds (longer ones get the error `audio_too_long`)."),
+    ("ACCENT_COACH_MAX_TEXT_WORDS", "2000",
+     "Most words a target text may have (more: `text_too_long`)."),
+    ("ACCENT_COACH_MAX_TEXT_CHARS", "20000",
+     "Most characters a target text may have (more: `text_too_long`)."),
+    ("ACCENT_COACH_ITEM_TIMEOUT", "120",
+     "Seconds one batch or API item may take before it fails with `timeout` (0: no limit)."),
+)
+
+_LIMIT_VARS = (  # Limits field, variable, type
+    ("max_seconds", "ACCENT_COACH_MAX_SECONDS", float),
+    ("max_text_words", "ACCENT_COACH_MAX_TEXT_WORDS", int),
+    ("max_text_chars", "ACCENT_COACH_MAX_TEXT_CHARS", int),
+    ("item_timeout", "ACCENT_COACH_ITEM_TIMEOUT", float),
 )
 
 
@@ -56,6 +82,31 @@ def data_dir() -> Path:
         return get_settings().data_dir
     except ValueError:
         return Path(_env("ACCENT_COACH_DATA_DIR") or "~/.accent_coach").expanduser()
+
+
+def _read_limits(strict: bool) -> Limits:
+    """Limits from the environment. A bad value raises ``ValueError`` naming the variable
+    when ``strict``, else that one limit keeps its default."""
+    values = {}
+    for field_name, var, kind in _LIMIT_VARS:
+        raw = _env(var)
+        if raw is None:
+            continue
+        try:
+            value = kind(raw)
+            if not value >= 0 or (value == 0 and field_name != "item_timeout"):
+                raise ValueError
+        except ValueError:
+            if strict:
+                raise ValueError(f"{var}={raw!r} must be a positive number.") from None
+            continue
+        values[field_name] = value
+    return Limits(**values)
+
+
+def limits() -> Limits:
+    """The input limits, even when a setting is bad (the Settings page reports it)."""
+    return _read_limits(strict=False)
 
 
 def get_settings() -> Settings:
@@ -80,4 +131,5 @@ def get_settings() -> Settings:
         max_loaded_models=max_models,
         llm_url=_env("ACCENT_COACH_LLM_URL"),
         llm_model=_env("ACCENT_COACH_LLM_MODEL"),
+        limits=_read_limits(strict=True),
     )

@@ -156,7 +156,7 @@ def _show_results(saved: dict[str, Any]) -> None:
         + (" · from the result cache" if analysis.from_cache else "")
     )
     for warning in analysis.warnings:
-        st.warning(warning)
+        st.warning(warning["message"])
     results.show_scores(result)
     results.show_words(result)
     st.button(
