@@ -154,7 +154,7 @@ def speech_bounds(wav: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[float, float]
     n = len(wav) // hop
     if n == 0:
         return 0.0, len(wav) / sr
-    frames = wav[: n * hop].reshape(n, hop)
+    frames = wav[: n * hop].reshape(n, hop).astype(np.float64)  # no overflow on wild arrays
     db = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
     active = np.flatnonzero(db > max(db.max() - 30.0, -60.0))
     if active.size == 0:
