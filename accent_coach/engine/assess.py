@@ -30,6 +30,10 @@ from accent_coach.engine.g2p import (
 from accent_coach.engine.result_warnings import ResultWarning, add_warning, warning
 from accent_coach.speech.posteriors import Posteriors, posteriors
 
+# Bumped when the result's shape or the scores of a given take change, so caches keyed
+# on it never serve stale results (2: warnings are {code, message}; prosody reference
+# deterministic and read from the normalized text).
+ENGINE_VERSION = "2"
 OMISSION_SHARE = 0.5  # a word is omitted when at least half its phones were deleted
 SEVERE_PHONE_BELOW = 10.0  # one phone this bad marks its word mispronounced
 WORD_TAIL_SECONDS = 0.1  # a word's last phone lasts at most this long past its CTC spike

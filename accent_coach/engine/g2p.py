@@ -304,6 +304,7 @@ def _split_group(phones: list[str], guides: list[list[str]]) -> list[list[str]]:
 
 _GROUP_SHAPES = ((1, 1), (2, 1), (1, 2), (3, 1), (1, 3), (2, 2))
 BEAM = 8  # alignment states kept per written word: the word DP stays linear in the text
+BEAM_COST = 4.0  # ... and only those within this many phone edits of the best one
 
 
 def _assign_words(
@@ -312,8 +313,9 @@ def _assign_words(
     """Phones per spoken word from the in-context phonemization (DP over fusions/splits).
 
     A beam search over the DP table: after each written word only the ``BEAM`` cheapest
-    positions in espeak's word list are extended. Fusions are local and a wrong
-    grouping costs phones at once, so the right path stays in the beam, and the work
+    positions in espeak's word list (within ``BEAM_COST`` edits of the best) are
+    extended. Fusions are local and a wrong grouping costs phones at once, so the right
+    path stays in the beam, and the work
     grows linearly with the text (the full table grew with its square: 800 words
     took 48 s). If no path survives, the isolated forms are used.
     """
@@ -328,7 +330,11 @@ def _assign_words(
     rows[0][0] = 0.0
     back: dict[tuple[int, int], tuple[int, int]] = {}
     for i in range(n):
-        for j, here in sorted(rows[i].items(), key=lambda kv: kv[1])[:BEAM]:
+        if not rows[i]:
+            continue
+        best = min(rows[i].values())
+        alive = [(j, c) for j, c in rows[i].items() if c <= best + BEAM_COST]
+        for j, here in sorted(alive, key=lambda kv: kv[1])[:BEAM]:
             for a, b in _GROUP_SHAPES:
                 if i + a > n or j + b > m:
                     continue
@@ -422,8 +428,10 @@ def reference(text: str, accent: str = "us") -> list[RefWord]:
     sentence = espeak_words(" ".join(units), language)
     per_unit = _assign_words(units, sentence, _isolated(units, language))
     words: list[RefWord] = []
-    for k, (display, _) in enumerate(pairs):
-        phones = [p for (owner, _), ph in zip(spoken_units, per_unit) if owner == k for p in ph]
+    by_word: list[list[str]] = [[] for _ in pairs]
+    for (owner, _), ph in zip(spoken_units, per_unit):
+        by_word[owner].extend(ph)
+    for (display, _), phones in zip(pairs, by_word):
         tokens, stress = [], []
         for p in phones:
             for t in recognizer_tokens(p):

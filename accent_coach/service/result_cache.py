@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from accent_coach import __version__
+from accent_coach.engine.assess import ENGINE_VERSION
 
 MAX_MEMORY_ITEMS = 64
 MAX_DISK_ITEMS = 500
@@ -28,7 +29,7 @@ def result_key(audio: bytes, text: str, accent: str, model: str, extra: str = ""
     """Stable key of one analysis: what was said, what should have been said, by whom."""
     h = hashlib.sha256()
     h.update(hashlib.sha256(audio).digest())
-    for part in (" ".join(text.split()), accent, model, extra, __version__):
+    for part in (" ".join(text.split()), accent, model, extra, __version__, ENGINE_VERSION):
         h.update(b"\0" + part.encode("utf-8"))
     return h.hexdigest()
 
