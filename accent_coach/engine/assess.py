@@ -28,6 +28,7 @@ from accent_coach.engine.g2p import (
     to_ipa,
 )
 from accent_coach.engine.result_warnings import ResultWarning, add_warning, warning
+from accent_coach.runtime import release_memory
 from accent_coach.speech.posteriors import Posteriors, posteriors
 
 # Bumped when the result's shape or the scores of a given take change, so caches keyed
@@ -136,6 +137,8 @@ def assess(
     result.accent = accent
     result.warnings = clip.warnings + result.warnings
     _take_warnings(result, clip)
+    del post, clip
+    release_memory()  # every take has a new length: give its buffers back to the OS
     result.elapsed_ms = round((time.perf_counter() - t0) * 1000, 1)
     return result
 
