@@ -117,6 +117,7 @@ def _scored(audio, text: str) -> str:
     return json.dumps(d, sort_keys=True)
 
 
+@pytest.mark.slow
 @needs_model
 def test_same_take_gives_identical_json_in_process_threads_and_processes(tmp_path, clip):
     wav = tmp_path / "take.wav"
@@ -247,6 +248,7 @@ def test_batch_item_time_limit(tmp_path, clip) -> None:
     assert json.loads(out.read_text())["error"]["code"] == "timeout"
 
 
+@pytest.mark.slow
 @needs_model
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_batch_stops_cleanly_on_a_signal_with_the_lines_done(tmp_path, clip, sig) -> None:
