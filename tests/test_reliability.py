@@ -278,3 +278,17 @@ def test_batch_stops_cleanly_on_a_signal_with_the_lines_done(tmp_path, clip, sig
     assert done.returncode == 0, done.stderr
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert sorted(ids, key=int) == [str(k) for k in range(30)]
+
+
+def test_cli_non_utf8_text_is_a_clean_error_in_text_and_json(tmp_path, clip) -> None:
+    wav = _good(tmp_path, clip)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    base = [sys.executable, "-m", "accent_coach.cli", "assess", str(wav), "--text"]
+    for extra in ([], ["--json"]):
+        done = subprocess.run([*base, b"caf\xe9 au lait", *extra], cwd=REPO, env=env,
+                              capture_output=True, timeout=120)
+        assert done.returncode == 1 and b"Traceback" not in done.stderr
+        assert b"not valid UTF-8" in done.stderr
+        if extra:
+            out = json.loads(done.stdout.decode("utf-8"))
+            assert out["error"]["code"] == "text_invalid"
