@@ -18,7 +18,7 @@ import os
 import numpy as np
 import pytest
 import soundfile as sf
-from engine_fixtures import EMBEDDED, embedded_model, speech, tiny_random_model
+from engine_fixtures import EMBEDDED, speech, tiny_random_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -30,6 +30,16 @@ from accent_coach.engine.g2p import normalize_text, reference, spoken_text
 from accent_coach.errors import AccentCoachError
 
 _LONG = int(os.environ.get("ACCENT_COACH_FUZZ_EXAMPLES", "0"))
+
+
+def embedded_model():
+    """The real embedded recognizer by name (other tests may have switched the
+    process-wide manager's selection), loaded once by the manager."""
+    from accent_coach.speech.manager import get_manager
+    from accent_coach.speech.registry import EMBEDDED as EMBEDDED_NAME
+
+    return get_manager().load_model(EMBEDDED_NAME)
+
 
 
 def examples(default: int, model: bool = False) -> settings:

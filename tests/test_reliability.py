@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from engine_fixtures import EMBEDDED, embedded_model, speech, tiny_random_model
+from engine_fixtures import EMBEDDED, speech, tiny_random_model
 
 from accent_coach.engine import assess as assess_module
 from accent_coach.engine.assess import assess
@@ -28,6 +28,16 @@ from accent_coach.engine.g2p import reference, spoken_text
 from accent_coach.errors import AccentCoachError, ItemTimeout
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def embedded_model():
+    """The real embedded recognizer by name (other tests may have switched the
+    process-wide manager's selection), loaded once by the manager."""
+    from accent_coach.speech.manager import get_manager
+    from accent_coach.speech.registry import EMBEDDED as EMBEDDED_NAME
+
+    return get_manager().load_model(EMBEDDED_NAME)
+
 TEXT = "The quick brown fox jumps over the lazy dog"
 needs_model = pytest.mark.skipif(not (EMBEDDED / "config.json").is_file(),
                                  reason="embedded model not installed")
@@ -134,10 +144,11 @@ def test_same_take_gives_identical_json_in_process_threads_and_processes(tmp_pat
         t.join()
     assert results == [first] * 3
     code = (
-        "import json, sys; sys.path.insert(0, 'tests');"
+        "import json;"
         "from accent_coach.engine.assess import assess;"
-        "from engine_fixtures import embedded_model;"
-        f"d = assess({str(wav)!r}, {TEXT!r}, loaded=embedded_model()).to_dict();"
+        "from accent_coach.speech.manager import get_manager;"
+        "m = get_manager().load_model('embedded');"
+        f"d = assess({str(wav)!r}, {TEXT!r}, loaded=m).to_dict();"
         "d.pop('elapsed_ms'); print(json.dumps(d, sort_keys=True))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
