@@ -99,6 +99,11 @@ def test_reference_of_a_long_fused_text_is_complete() -> None:
     assert [w.text for w in words[:4]] == ["I", "went", "for", "the"]
 
 
+def test_a_word_espeak_drops_in_context_keeps_its_phones() -> None:
+    """Found by the fuzz suite: espeak reads "I I I I" as three words."""
+    assert [w.tokens for w in reference("I I I I")] == [["aɪ"]] * 4
+
+
 def test_time_limit_stops_an_item_in_main_and_worker_threads() -> None:
     with pytest.raises(ItemTimeout):
         call_with_time_limit(lambda: time.sleep(5), 0.2)

@@ -426,7 +426,11 @@ def reference(text: str, accent: str = "us") -> list[RefWord]:
             code="text_too_long",
         )
     sentence = espeak_words(" ".join(units), language)
-    per_unit = _assign_words(units, sentence, _isolated(units, language))
+    isolated = _isolated(units, language)
+    per_unit = _assign_words(units, sentence, isolated)
+    # espeak sometimes drops a word in context (it reads "I I I I" as three): such a word
+    # is still expected, so it keeps its isolated pronunciation instead of vanishing
+    per_unit = [ph or alone for ph, alone in zip(per_unit, isolated)]
     words: list[RefWord] = []
     by_word: list[list[str]] = [[] for _ in pairs]
     for (owner, _), ph in zip(spoken_units, per_unit):
