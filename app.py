@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import accent_coach.runtime  # noqa: F401 - memory caps, before anything loads torch
 from ui.models import model_sidebar
 from ui.profile import profile_sidebar
 from ui.warmup import warming

@@ -18,6 +18,16 @@ DTYPES = ("float32", "float16", "bfloat16")
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Input bounds that keep one assessment's time and memory bounded."""
+
+    max_seconds: float = 600.0  # longest recording; feedback stops being useful beyond
+    max_text_words: int = 2000  # ten minutes of reading (the audio limit) at 200 wpm
+    max_text_chars: int = 20000
+    item_timeout: float = 120.0  # seconds one batch/API item may take (0 = no limit)
+
+
+@dataclass(frozen=True)
 class Settings:
     """What the app, CLI and API are configured to use."""
 
@@ -36,11 +46,6 @@ class Settings:
     save_audio: bool = False
     audio_max_mb: float = 10.0
     daily_goal: int = 10
-
-    @property
-    def database_url(self) -> str:
-        """The SQLAlchemy URL of the learner's history: the setting, else a local SQLite file."""
-        return self.db_url or f"sqlite:///{self.data_dir / 'accent_coach.db'}"
     preload: bool = True  # load the selected recognizer at start
     preload_models: tuple[str, ...] = ()  # or exactly these models
     idle_unload: tuple[tuple[str, float], ...] = ()  # (kind or "*" for any, seconds)
@@ -51,6 +56,12 @@ class Settings:
     max_upload_mb: float = 20.0
     api_max_seconds: float = 120.0
     broker_url: str | None = None
+    limits: Limits = Limits()
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL of the learner's history: the setting, else a local SQLite file."""
+        return self.db_url or f"sqlite:///{self.data_dir / 'accent_coach.db'}"
 
     def idle_seconds(self, kind: str) -> float:
         """Idle time after which an unused model of ``kind`` is unloaded (0 = never)."""
@@ -108,6 +119,21 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
     ("ACCENT_COACH_API_MAX_SECONDS", "120", "Longest recording the API accepts, in seconds."),
     ("ACCENT_COACH_BROKER_URL", "(unset)",
      "Redis URL: batch jobs go to Celery workers (`accent-coach worker`) instead of the API."),
+    ("ACCENT_COACH_MAX_SECONDS", "600",
+     "Longest recording accepted, in seconds (longer ones get the error `audio_too_long`)."),
+    ("ACCENT_COACH_MAX_TEXT_WORDS", "2000",
+     "Most words a target text may have (more: `text_too_long`)."),
+    ("ACCENT_COACH_MAX_TEXT_CHARS", "20000",
+     "Most characters a target text may have (more: `text_too_long`)."),
+    ("ACCENT_COACH_ITEM_TIMEOUT", "120",
+     "Seconds one batch or API item may take before it fails with `timeout` (0: no limit)."),
+)
+
+_LIMIT_VARS = (  # Limits field, variable, type
+    ("max_seconds", "ACCENT_COACH_MAX_SECONDS", float),
+    ("max_text_words", "ACCENT_COACH_MAX_TEXT_WORDS", int),
+    ("max_text_chars", "ACCENT_COACH_MAX_TEXT_CHARS", int),
+    ("item_timeout", "ACCENT_COACH_ITEM_TIMEOUT", float),
 )
 
 
@@ -157,6 +183,31 @@ def _flag(name: str) -> bool:
     return raw in ("1", "true", "yes", "on")
 
 
+def _read_limits(strict: bool) -> Limits:
+    """Limits from the environment. A bad value raises ``ValueError`` naming the variable
+    when ``strict``, else that one limit keeps its default."""
+    values = {}
+    for field_name, var, kind in _LIMIT_VARS:
+        raw = _env(var)
+        if raw is None:
+            continue
+        try:
+            value = kind(raw)
+            if not value >= 0 or (value == 0 and field_name != "item_timeout"):
+                raise ValueError
+        except ValueError:
+            if strict:
+                raise ValueError(f"{var}={raw!r} must be a positive number.") from None
+            continue
+        values[field_name] = value
+    return Limits(**values)
+
+
+def limits() -> Limits:
+    """The input limits, even when a setting is bad (the Settings page reports it)."""
+    return _read_limits(strict=False)
+
+
 def get_settings() -> Settings:
     """Current settings; a bad value raises ``ValueError`` naming the variable."""
     dtype = (_env("ACCENT_COACH_DTYPE") or "float32").lower()
@@ -198,6 +249,7 @@ def get_settings() -> Settings:
         save_audio=_flag("ACCENT_COACH_SAVE_AUDIO"),
         audio_max_mb=float(_bounded("ACCENT_COACH_AUDIO_MAX_MB", "10", float, 0)),
         daily_goal=int(_bounded("ACCENT_COACH_DAILY_GOAL", "10", int, 1)),
+        limits=_read_limits(strict=True),
     )
 
 
@@ -254,6 +306,10 @@ FIELDS: dict[str, str] = {
     "ACCENT_COACH_LLM_TIMEOUT": "llm_timeout", "ACCENT_COACH_TRANSCRIBER": "transcriber",
     "ACCENT_COACH_DB_URL": "database_url", "ACCENT_COACH_SAVE_AUDIO": "save_audio",
     "ACCENT_COACH_AUDIO_MAX_MB": "audio_max_mb", "ACCENT_COACH_DAILY_GOAL": "daily_goal",
+    "ACCENT_COACH_MAX_SECONDS": "limits.max_seconds",
+    "ACCENT_COACH_MAX_TEXT_WORDS": "limits.max_text_words",
+    "ACCENT_COACH_MAX_TEXT_CHARS": "limits.max_text_chars",
+    "ACCENT_COACH_ITEM_TIMEOUT": "limits.item_timeout",
 }
 SECRETS = {"ACCENT_COACH_API_KEY", "ACCENT_COACH_LLM_KEY"}
 
@@ -262,7 +318,9 @@ def in_force(settings: Settings) -> dict[str, str]:
     """Each variable's value as the app uses it (secrets masked), for the Settings page."""
     shown = {}
     for name, attr in FIELDS.items():
-        value = getattr(settings, attr)
+        value: object = settings
+        for part in attr.split("."):
+            value = getattr(value, part)
         if name in SECRETS and value:
             text = "(set)"
         elif attr == "idle_unload":

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+import accent_coach.runtime  # noqa: F401 - the product's memory caps, before torch loads
+
 SENTENCES = [
     "The quick brown fox jumps over the lazy dog.",
     "She sells sea shells by the sea shore.",

@@ -78,3 +78,20 @@ def test_console_script_entry_point_runs():
     done = subprocess.run([sys.executable, "-m", "accent_coach.cli", "--version"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.startswith("accent-coach ")
+
+
+def test_every_variable_the_app_reads_is_documented_and_shown_in_force():
+    """Each ACCENT_COACH_* name in the app's code is in ENV_VARS (so in the README table)
+    and in FIELDS (so the Settings page shows its value in force)."""
+    import re
+
+    from accent_coach.config import FIELDS, in_force
+
+    used = set()
+    for folder in ("accent_coach", "ui", "pages"):
+        for path in (ROOT / folder).rglob("*.py"):
+            used |= set(re.findall(r"ACCENT_COACH_[A-Z0-9_]*[A-Z0-9]\b", path.read_text("utf-8")))
+    documented = {name for name, _, _ in ENV_VARS}
+    assert used <= documented, sorted(used - documented)
+    assert set(FIELDS) == documented
+    assert set(in_force(get_settings())) == documented

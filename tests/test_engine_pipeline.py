@@ -91,7 +91,7 @@ def test_arpabet_model_is_scored_in_ipa(clip) -> None:
 def test_character_model_gets_labelled_word_fallback(clip) -> None:
     res = assess(clip, TEXT, loaded=tiny_random_model("chars"))
     assert res.mode == "word-fallback"
-    assert any("word-level fallback" in w for w in res.warnings)
+    assert any(w["code"] == "word_fallback" for w in res.warnings)
     assert all(w.phones == [] for w in res.words)
 
 
@@ -114,7 +114,7 @@ def test_noise_and_clipping_give_sane_results(clip) -> None:
     assert all(0 <= v <= 100 for v in r.scores.values() if v is not None)
     loud = np.clip(clip * 20, -1, 1)
     r = assess(loud, TEXT, loaded=model)
-    assert any("clipped" in w for w in r.warnings)
+    assert any(w["code"] == "clipped" for w in r.warnings)
 
 
 def _manifest(tmp_path, clip) -> str:
@@ -138,13 +138,15 @@ def test_batch_continues_past_bad_items(tmp_path, clip) -> None:
     counts = assess_batch(_manifest(tmp_path, clip), out, loaded=tiny_random_model(),
                           with_prosody=False)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert counts == {"ok": 2, "failed": 4}
+    assert counts == {"ok": 2, "failed": 4, "skipped": 0, "interrupted": 0}
     assert [r["id"] for r in rows] == ["a", "b", None, "d", "e", "f"]
     assert rows[0]["error"] is None and rows[0]["scores"]["accuracy"] is not None
-    assert "not found" in rows[1]["error"]
-    assert "invalid JSON" in rows[2]["error"]
-    assert "decode" in rows[3]["error"]
-    assert "empty" in rows[4]["error"]
+    assert rows[1]["error"]["code"] == "audio_unusable"
+    assert "not found" in rows[1]["error"]["message"]
+    assert rows[2]["error"]["code"] == "manifest_invalid"
+    assert "invalid JSON" in rows[2]["error"]["message"]
+    assert "decode" in rows[3]["error"]["message"]
+    assert rows[4]["error"]["code"] == "text_invalid" and "empty" in rows[4]["error"]["message"]
     assert rows[5]["error"] is None
 
 

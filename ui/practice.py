@@ -93,12 +93,14 @@ def results_for(take: Take | None, text: str, accent: str) -> tuple[dict | None,
 def reference(text: str, accent: str, speed: str) -> Any:
     """The reference recording, kept in memory so reruns don't re-read and decode it.
 
-    Imported late: piper loads only when needed. The disk cache under the data dir
-    keeps it across restarts.
+    The voice reads the engine's normalized spoken text (numbers, abbreviations and
+    case resolved as the phones are). Imported late: piper loads only when needed. The
+    disk cache under the data dir keeps it across restarts.
     """
+    from accent_coach.engine.g2p import spoken_text
     from accent_coach.speech.voices import reference_audio
 
-    return reference_audio(text, accent, speed)
+    return reference_audio(spoken_text(text) or text, accent, speed)
 
 
 def left_out(text: str) -> list[str]:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import accent_coach.runtime  # noqa: F401 - memory caps, before anything loads torch
 from accent_coach import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2

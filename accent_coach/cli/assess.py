@@ -1,18 +1,22 @@
 """`accent-coach assess`: score a recording (or a batch manifest) from the command line.
 
 Exit codes: 0 ok, 1 the item could not be assessed (bad audio/text), 2 usage
-error, 3 model could not be loaded, 4 batch finished with some failed items.
-Errors are one plain line on stderr — no tracebacks.
+error, 3 model could not be loaded, 4 batch finished with some failed items,
+130 interrupted (SIGINT/SIGTERM; a batch keeps the lines done so far).
+Errors are one plain line on stderr — no tracebacks; with ``--json`` a failed single
+item also prints ``{"error": {"code", "message"}}`` on stdout, the shape batch lines use.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from typing import Any
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_MODEL, EXIT_PARTIAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
 
 
 def add_assess_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -29,6 +33,8 @@ def add_assess_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("--batch", metavar="MANIFEST", help='JSONL lines {"id","audio","text"}')
     p.add_argument("--out", metavar="RESULTS", help="JSONL output of --batch")
+    p.add_argument("--resume", action="store_true",
+                   help="with --batch: append to --out, skipping ids already there")
     p.add_argument("--no-prosody", action="store_true", help="skip prosody (faster)")
     p.set_defaults(func=run_assess)
     return p
@@ -41,6 +47,13 @@ def _fail(message: str, code: int) -> int:
 
 def run_assess(args: argparse.Namespace) -> int:
     """Entry point of the sub-command; returns the process exit code."""
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.batch:
         if args.audio or args.text:
             return _fail("--batch takes no AUDIO or --text (they come from the manifest)",
@@ -64,27 +77,32 @@ def _load(model: str | None) -> tuple[Any, str | None]:
         return None, f"could not load model {model or '(default)'}: {exc}"
 
 
+def _failed_item(exc: Any, args: argparse.Namespace, code: int) -> int:
+    """One line on stderr; with --json also the error object batch lines carry."""
+    if args.json:
+        print(json.dumps({"id": None, "error": exc.to_dict()}, ensure_ascii=False))
+    return _fail(str(exc), code)
+
+
 def _run_single(args: argparse.Namespace) -> int:
     from accent_coach.engine.assess import assess
-    from accent_coach.engine.audio import AudioError
-    from accent_coach.engine.g2p import TextError
+    from accent_coach.engine.audio import load_audio
+    from accent_coach.engine.g2p import reference
+    from accent_coach.errors import AccentCoachError
 
-    try:  # check input before paying for the model load
-        from accent_coach.engine.audio import load_audio
-        from accent_coach.engine.g2p import reference
-
-        reference(args.text, args.accent)
-        load_audio(args.audio)
-    except (AudioError, TextError) as exc:
-        return _fail(str(exc), EXIT_INPUT)
+    try:  # check input before paying for the model load; the reference is built once
+        refs = reference(args.text, args.accent)
+        clip = load_audio(args.audio)
+    except AccentCoachError as exc:
+        return _failed_item(exc, args, EXIT_INPUT)
     loaded, err = _load(args.model)
     if err:
         return _fail(err, EXIT_MODEL)
     try:
-        result = assess(args.audio, args.text, accent=args.accent, loaded=loaded,
-                        with_prosody=not args.no_prosody)
-    except (AudioError, TextError) as exc:
-        return _fail(str(exc), EXIT_INPUT)
+        result = assess(clip.samples, args.text, accent=args.accent, loaded=loaded,
+                        with_prosody=not args.no_prosody, references=refs)
+    except AccentCoachError as exc:
+        return _failed_item(exc, args, EXIT_INPUT)
     except Exception as exc:  # noqa: BLE001
         return _fail(f"assessment failed: {type(exc).__name__}: {exc}", EXIT_INPUT)
     if args.json:
@@ -94,22 +112,45 @@ def _run_single(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends a batch like Ctrl-C: after the lines written so far, no traceback."""
+    from accent_coach.engine.batch import BatchInterrupted
+
+    def handler(_signum, _frame):
+        raise BatchInterrupted
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (tests calling main() from a worker)
+        pass
+
+
 def _run_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from accent_coach.engine.batch import assess_batch
+    from accent_coach.engine.batch import ManifestError, assess_batch, same_file
 
     if not Path(args.batch).is_file():
         return _fail(f"manifest not found: {args.batch}", EXIT_USAGE)
+    if Path(args.out).exists() and same_file(args.batch, args.out):
+        return _fail("--out is the manifest itself; choose another output file", EXIT_USAGE)
     loaded, err = _load(args.model)
     if err:
         return _fail(err, EXIT_MODEL)
+    _stop_on_sigterm()
     try:
         counts = assess_batch(args.batch, args.out, accent=args.accent, loaded=loaded,
-                              with_prosody=not args.no_prosody)
+                              with_prosody=not args.no_prosody, resume=args.resume)
+    except ManifestError as exc:
+        return _fail(str(exc), EXIT_USAGE)
     except OSError as exc:
         return _fail(f"cannot read/write batch files: {exc}", EXIT_USAGE)
-    print(f"{counts['ok']} assessed, {counts['failed']} failed → {args.out}", file=sys.stderr)
+    skipped = f", {counts['skipped']} already done" if counts["skipped"] else ""
+    summary = f"{counts['ok']} assessed, {counts['failed']} failed{skipped} → {args.out}"
+    if counts["interrupted"]:
+        return _fail(f"interrupted; {summary} (rerun with --resume to continue)",
+                     EXIT_INTERRUPTED)
+    print(summary, file=sys.stderr)
     return EXIT_PARTIAL if counts["failed"] else EXIT_OK
 
 
@@ -154,7 +195,7 @@ def format_report(d: dict) -> str:
             pair = f"  (practise: {t['minimal_pair']})" if t.get("minimal_pair") else ""
             lines.append(f" • {t['word'] or '—'}: {t['tip']}{pair}")
     for w in d.get("warnings", []):
-        lines.append(f"warning: {w}")
+        lines.append(f"warning ({w['code']}): {w['message']}")
     return "\n".join(lines)
 
 

@@ -19,9 +19,22 @@ import numpy as np
 from accent_coach.engine import articulation, feedback, prosody, scoring, verification
 from accent_coach.engine.alignment import align_sequences, forced_align, greedy_decode
 from accent_coach.engine.audio import SAMPLE_RATE, Audio, load_audio
-from accent_coach.engine.g2p import RefWord, reference, to_inventory, to_ipa
+from accent_coach.engine.g2p import (
+    RefWord,
+    check_accent,
+    reference,
+    spoken_text,
+    to_inventory,
+    to_ipa,
+)
+from accent_coach.engine.result_warnings import ResultWarning, add_warning, warning
+from accent_coach.runtime import release_memory
 from accent_coach.speech.posteriors import Posteriors, posteriors
 
+# Bumped when the result's shape or the scores of a given take change, so caches keyed
+# on it never serve stale results (2: warnings are {code, message}; prosody reference
+# deterministic and read from the normalized text).
+ENGINE_VERSION = "2"
 OMISSION_SHARE = 0.5  # a word is omitted when at least half its phones were deleted
 SEVERE_PHONE_BELOW = 10.0  # one phone this bad marks its word mispronounced
 WORD_TAIL_SECONDS = 0.1  # a word's last phone lasts at most this long past its CTC spike
@@ -67,10 +80,10 @@ class AssessmentResult:
     recognized: list[str]
     words: list[WordResult]
     feedback: list[feedback.Tip] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[ResultWarning] = field(default_factory=list)  # [{"code", "message"}]
     mode: str = "phone"  # "phone" or "word-fallback" (character models)
     details: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
+    error: dict[str, str] | None = None  # {"code", "message"} when the item failed
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -101,16 +114,20 @@ def assess(
     item_id: str | None = None,
     with_prosody: bool = True,
     precomputed: Posteriors | None = None,
+    references: list[RefWord] | None = None,
 ) -> AssessmentResult:
     """Score ``audio`` read aloud against ``text``.
 
-    Raises TextError / AudioError for unusable input and ModelLoadError when the
-    model cannot be loaded. ``sample_rate`` applies to array input only;
-    ``loaded`` lets callers (batch, benchmarks) reuse an already loaded model;
-    ``precomputed`` reuses this clip's posteriors when scoring it against several texts.
+    Raises only ``AccentCoachError`` subclasses for bad arguments or input (see
+    accent_coach.errors): TextError, AudioError, InputError (accent), ModelLoadError.
+    ``sample_rate`` applies to array input only; ``loaded`` lets callers (batch,
+    benchmarks) reuse an already loaded model; ``precomputed`` reuses this clip's
+    posteriors when scoring it against several texts; ``references`` reuses
+    ``g2p.reference(text, accent)`` when the caller already built it to check the text.
     """
     t0 = time.perf_counter()
-    refs = reference(text, accent)
+    check_accent(accent)
+    refs = references if references is not None else reference(text, accent)
     clip = load_audio(audio, sample_rate)
     loaded = loaded if loaded is not None else loaded_model(model)
     post = precomputed if precomputed is not None else posteriors(loaded, clip.samples)
@@ -123,8 +140,51 @@ def assess(
     result.text = text
     result.accent = accent
     result.warnings = clip.warnings + result.warnings
+    _take_warnings(result, clip)
+    del post, clip
+    release_memory()  # every take has a new length: give its buffers back to the OS
     result.elapsed_ms = round((time.perf_counter() - t0) * 1000, 1)
     return result
+
+
+NOT_SPEECH_HEARD = 0.25  # heard fewer sounds than this share of the expected ones
+CUT_OFF_EDGE = 0.15  # s: speech this close to the end of the clip runs into the cut
+CUT_OFF_MISSING = 0.25  # share of words at the end of the text that were not said
+CUT_OFF_HEARD = 0.7  # ... or the recognizer heard less than this share of the sounds
+
+
+def _take_warnings(result: AssessmentResult, clip: Audio) -> None:
+    """``not_speech`` when the recognizer heard almost none of the expected sounds (noise,
+    a tone, hum); ``cut_off`` when speech runs into the end of the clip and the text's last
+    words are missing (or much of it was not heard: forced alignment squeezes the unsaid
+    words into the last frames). The scores stand; the warning says why they are low."""
+    graded = [w for w in result.words if w.error != "insertion"]
+    expected = sum(1 for w in graded for p in w.phones if p.expected is not None)
+    heard = len(result.recognized)
+    if result.mode == "phone" and expected and heard < NOT_SPEECH_HEARD * expected:
+        # Not speech at all: the more specific diagnosis replaces "wrong text".
+        result.warnings = [w for w in result.warnings if w["code"] != "text_mismatch"]
+        add_warning(
+            result.warnings, "not_speech",
+            "this does not sound like speech (the model heard almost none of the expected "
+            "sounds); check the microphone and read the text aloud",
+        )
+        return
+    missing_tail = 0
+    for w in reversed(graded):
+        if w.error != "omission":
+            break
+        missing_tail += 1
+    runs_to_end = clip.duration - clip.speech_end <= CUT_OFF_EDGE
+    short = missing_tail >= max(1, CUT_OFF_MISSING * len(graded)) or (
+        result.mode == "phone" and heard < CUT_OFF_HEARD * expected
+    )
+    if graded and runs_to_end and short:
+        add_warning(
+            result.warnings, "cut_off",
+            "the recording seems cut off: it stops mid-speech and part of the text is "
+            "missing; record the whole text",
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -150,11 +210,12 @@ def _targets(refs: list[RefWord], post: Posteriors) -> tuple[list[_Target], list
                 missing.append(ipa)
                 continue
             targets.append(_Target(w, ipa, index[tok], stress))
-    warnings = []
+    warnings: list[ResultWarning] = []
     if missing:
-        warnings.append(
+        add_warning(
+            warnings, "sounds_not_scored",
             "the model cannot hear these sounds, so they are not scored: "
-            + " ".join(sorted(set(missing)))
+            + " ".join(sorted(set(missing))),
         )
     return targets, warnings
 
@@ -192,7 +253,8 @@ def _assess_phones(
     ids = [t.token_id for t in targets]
     post, trimmed = _without_trailing_speech(post, ids)
     if trimmed is not None:
-        warnings.append(f"speech after {trimmed:.1f} s is not part of the sentence; not scored")
+        add_warning(warnings, "trailing_speech",
+                    f"speech after {trimmed:.1f} s is not part of the sentence; not scored")
     fa = forced_align(post.logp, ids, post.blank_id)
     # <unk> and other <special> tokens are not sounds: never shown as heard
     heard = [h for h in greedy_decode(post.logp, post.blank_id)
@@ -217,7 +279,7 @@ def _assess_phones(
     result.details["text_match"] = match.to_dict()
     result.details["certainty"] = round(verification.certainty(post.logp, post.blank_id), 1)
     if match.mismatch:
-        result.warnings.append(TEXT_MISMATCH_MESSAGE)
+        add_warning(result.warnings, "text_mismatch", TEXT_MISMATCH_MESSAGE)
     produced = _heard_words(targets, heard_at, len(refs)) if match.mismatch else None
     _sentence_scores(result, words, refs, targets, fa, post, clip, hesitations, produced)
     if with_prosody:
@@ -470,7 +532,7 @@ def _prosody(result, words, refs, targets, fa, post, clip, accent, reference_aud
         hop = prosody.HOP / SAMPLE_RATE
         start, end = _reading_span(words, clip)
         learner = prosody.renormalized(full[int(start / hop) : max(1, int(end / hop))])
-        text = result.text or " ".join(r.text for r in refs)
+        text = spoken_text(result.text or " ".join(r.text for r in refs))
         if reference_audio is None:
             ref = _espeak_reference_contour(text, accent)
         else:
@@ -485,7 +547,8 @@ def _prosody(result, words, refs, targets, fa, post, clip, accent, reference_aud
         }
     except Exception as exc:  # noqa: BLE001 - prosody is optional; never lose the rest
         result.scores["prosody"] = None
-        result.warnings.append(f"prosody could not be measured: {exc}")
+        add_warning(result.warnings, "prosody_unavailable",
+                    f"prosody could not be measured: {exc}")
 
 
 def _reading_span(words: list[WordResult], clip: Audio) -> tuple[float, float]:
@@ -502,10 +565,14 @@ def _reading_span(words: list[WordResult], clip: Audio) -> tuple[float, float]:
 
 @functools.lru_cache(maxsize=64)
 def _espeak_reference_contour(text: str, accent: str) -> np.ndarray:
-    """Contours of espeak's reading; cached, since learners repeat the same sentence."""
+    """Contours of espeak's reading of the normalized spoken text. Synthesis is
+    deterministic (speech.espeak), so the cache only saves time: learners repeat the
+    same sentence. The arrays are shared: read-only."""
     from accent_coach.speech.espeak import synthesize
 
-    return prosody.contours(*synthesize(text, voice=accent))
+    out = prosody.contours(*synthesize(text, voice=accent))
+    out.flags.writeable = False
+    return out
 
 
 def _reference_wav(text: str, accent: str, reference_audio: Any) -> tuple[np.ndarray, int]:
@@ -592,6 +659,9 @@ def _assess_chars(post: Posteriors, refs: list[RefWord], clip: Audio) -> Assessm
         id=None, model="", text="", accent="", duration=round(clip.duration, 3), elapsed_ms=0.0,
         scores={k: _round(v) for k, v in scores.items()},
         recognized=[c for c, _, _ in chars], words=words, mode="word-fallback",
-        warnings=["word-level fallback: this model outputs letters, not phones, so words are "
-                  "checked by spelling only (no phone scores, no prosody)"],
+        warnings=[warning(
+            "word_fallback",
+            "word-level fallback: this model outputs letters, not phones, so words are "
+            "checked by spelling only (no phone scores, no prosody)",
+        )],
     )

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from accent_coach.config import limits
+from accent_coach.engine.result_warnings import ResultWarning, warning
 from accent_coach.errors import AccentCoachError
 
 SAMPLE_RATE = 16_000
 MIN_SECONDS = 0.3  # shorter than one syllable: nothing to score
-DEFAULT_MAX_SECONDS = 600.0  # ten minutes; memory stays flat, but feedback stops being useful
+MAX_INPUT_RATE = 768_000  # highest sample rate any audio interface records
 SILENCE_RMS = 1e-3  # about -60 dBFS
 SILENCE_PEAK = 5e-3
 CLIP_LEVEL = 0.999
@@ -41,7 +43,7 @@ class Audio:
     samples: np.ndarray  # mono float32 at SAMPLE_RATE
     speech_start: float  # seconds: leading silence trimmed for scoring
     speech_end: float
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[ResultWarning] = field(default_factory=list)
 
     @property
     def duration(self) -> float:
@@ -49,11 +51,8 @@ class Audio:
 
 
 def max_seconds() -> float:
-    """Longest accepted recording, overridable via ACCENT_COACH_MAX_SECONDS."""
-    try:
-        return float(os.environ.get("ACCENT_COACH_MAX_SECONDS", DEFAULT_MAX_SECONDS))
-    except ValueError:
-        return DEFAULT_MAX_SECONDS
+    """Longest accepted recording (``ACCENT_COACH_MAX_SECONDS``, read in config)."""
+    return limits().max_seconds
 
 
 def _read_soundfile(data: bytes | str) -> tuple[np.ndarray, int]:
@@ -110,6 +109,33 @@ def decode(source: str | os.PathLike | bytes) -> tuple[np.ndarray, int]:
         ) from exc
 
 
+def _checked_rate(sample_rate: object) -> int:
+    """The array's sample rate as a positive whole number, or AudioError."""
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer, float)):
+        raise AudioError(f"sample_rate must be a number of samples per second, "
+                         f"not {type(sample_rate).__name__}")
+    if not (0 < sample_rate <= MAX_INPUT_RATE) or int(sample_rate) != sample_rate:
+        raise AudioError(
+            f"sample_rate must be a whole number between 1 and {MAX_INPUT_RATE} Hz, "
+            f"not {sample_rate!r}"
+        )
+    return int(sample_rate)
+
+
+def _array_samples(source: np.ndarray) -> np.ndarray:
+    """A sample array as mono float32: (samples,), (samples, channels) or (channels, samples)."""
+    if source.dtype.kind not in "biuf":
+        raise AudioError(f"audio samples must be real numbers, not {source.dtype} values")
+    wav = np.asarray(source, dtype=np.float32)
+    if wav.ndim == 2 and wav.size:
+        wav = wav.mean(axis=1 if wav.shape[0] > wav.shape[1] else 0)
+    if wav.ndim != 1:
+        raise AudioError(
+            f"audio must be a 1-D (mono) or 2-D (channels) sample array, not {wav.ndim}-D"
+        )
+    return wav
+
+
 def resample(wav: np.ndarray, sr: int, target: int = SAMPLE_RATE) -> np.ndarray:
     """Band-limited polyphase resampling (scipy), exact for integer ratios."""
     if sr == target:
@@ -128,7 +154,7 @@ def speech_bounds(wav: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[float, float]
     n = len(wav) // hop
     if n == 0:
         return 0.0, len(wav) / sr
-    frames = wav[: n * hop].reshape(n, hop)
+    frames = wav[: n * hop].reshape(n, hop).astype(np.float64)  # no overflow on wild arrays
     db = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
     active = np.flatnonzero(db > max(db.max() - 30.0, -60.0))
     if active.size == 0:
@@ -139,7 +165,7 @@ def speech_bounds(wav: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[float, float]
     return start, end
 
 
-def check(wav: np.ndarray, sr: int = SAMPLE_RATE) -> list[str]:
+def check(wav: np.ndarray, sr: int = SAMPLE_RATE) -> list[ResultWarning]:
     """Raise AudioError for unusable audio; return warnings for degraded audio."""
     wav = np.asarray(wav, dtype=np.float32)
     if wav.ndim != 1:
@@ -157,7 +183,8 @@ def check(wav: np.ndarray, sr: int = SAMPLE_RATE) -> list[str]:
     if seconds > limit:
         raise AudioError(
             f"the recording is too long ({seconds:.0f} s); the limit is {limit:.0f} s "
-            "(set ACCENT_COACH_MAX_SECONDS to change it)"
+            "(set ACCENT_COACH_MAX_SECONDS to change it)",
+            code="audio_too_long",
         )
     peak = float(np.max(np.abs(wav)))
     rms = float(np.sqrt(np.mean(wav.astype(np.float64) ** 2)))
@@ -165,9 +192,13 @@ def check(wav: np.ndarray, sr: int = SAMPLE_RATE) -> list[str]:
         raise AudioError("the recording is silent; check the microphone and speak closer")
     warnings = []
     if np.mean(np.abs(wav) >= CLIP_LEVEL) > CLIP_SHARE:
-        warnings.append("the recording is clipped (too loud); scores may be lower than deserved")
+        warnings.append(warning(
+            "clipped", "the recording is clipped (too loud); scores may be lower than deserved"
+        ))
     elif peak < QUIET_PEAK:
-        warnings.append("the recording is very quiet; speak closer to the microphone")
+        warnings.append(
+            warning("quiet", "the recording is very quiet; speak closer to the microphone")
+        )
     return warnings
 
 
@@ -176,12 +207,14 @@ def load_audio(
 ) -> Audio:
     """Decode, downmix, resample to 16 kHz and validate; ``sample_rate`` is for arrays only."""
     if isinstance(source, np.ndarray):
-        wav = np.asarray(source, dtype=np.float32)
-        if wav.ndim == 2:  # (samples, channels) or (channels, samples)
-            wav = wav.mean(axis=1 if wav.shape[0] > wav.shape[1] else 0)
-        sr = sample_rate
-    else:
+        wav, sr = _array_samples(source), _checked_rate(sample_rate)
+    elif isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
         wav, sr = decode(source)
+    else:
+        raise AudioError(
+            f"audio must be a file path, encoded bytes or a sample array, "
+            f"not {type(source).__name__}"
+        )
     if wav.size and wav.size / sr > max_seconds() + 1:
         check(wav, sr)  # fail before resampling a huge file
     wav = resample(wav, sr)

@@ -11,7 +11,8 @@ import re
 import threading
 from dataclasses import dataclass
 
-from accent_coach.errors import AccentCoachError
+from accent_coach.config import limits
+from accent_coach.errors import AccentCoachError, InputError
 
 ACCENTS = {"us": "en-us", "uk": "en-gb", "en-us": "en-us", "en-gb": "en-gb"}
 STRESS_MARKS = "ˈˌ"
@@ -242,19 +243,42 @@ def _spoken_form(raw: str) -> tuple[str, str]:
     return core, " ".join(p for p in parts if p)
 
 
+_CLAUSE_MARKS = ",.;:?!"
+
+
+def _normalized(text: str) -> list[tuple[str, str, str]]:
+    """(display, spoken words, clause mark after it) per pronounceable written token."""
+    text = re.sub(r"(?<=\w)&(?=\w)", " & ", text.replace("’", "'"))
+    out = []
+    for raw in text.split():
+        display, spoken = _spoken_form(raw)
+        if spoken and re.search(r"[^\W\d_]", spoken):
+            tail = raw.rstrip("\"'“”‘’»)]}")
+            mark = tail[-1] if tail and tail[-1] in _CLAUSE_MARKS else ""
+            if mark == "." and spoken == ABBREVIATIONS.get(display.lower()):
+                mark = ""  # "Dr." ends an abbreviation, not a sentence
+            out.append((display, spoken, mark))
+    return out
+
+
 def normalize_text(text: str) -> list[tuple[str, str]]:
     """Written words paired with what is said for them; unpronounceable tokens drop out.
 
     "Dr. Smith's 2nd car, 50%!" → [("Dr", "doctor"), ("Smith's", "smith's"),
     ("2nd", "second"), ("car", "car"), ("50%", "fifty percent")]
     """
-    text = re.sub(r"(?<=\w)&(?=\w)", " & ", text.replace("’", "'"))
-    out = []
-    for raw in text.split():
-        display, spoken = _spoken_form(raw)
-        if spoken and re.search(r"[^\W\d_]", spoken):
-            out.append((display, spoken))
-    return out
+    return [(display, spoken) for display, spoken, _ in _normalized(text)]
+
+
+def spoken_text(text: str) -> str:
+    """The one normalized form of ``text`` that is spoken: the words the phones come from
+    (lower case, numbers and abbreviations expanded) with the clause punctuation kept
+    for intonation. Voices and the prosody reference read this, so "HELLO" and "hello",
+    or "Dr." and "doctor", give the same reference.
+
+    "Dr. Smith's 2nd car, 50%!" → "doctor smith's second car, fifty percent!"
+    """
+    return " ".join(spoken + mark for _, spoken, mark in _normalized(text))
 
 
 def _levenshtein_pairs(a: list[str], b: list[str]) -> list[tuple[int | None, int | None]]:
@@ -262,10 +286,6 @@ def _levenshtein_pairs(a: list[str], b: list[str]) -> list[tuple[int | None, int
     from accent_coach.engine.alignment import align_sequences
 
     return align_sequences(a, b, lambda x, y: float(x != y), gap_cost=1.0)
-
-
-def _distance(a: list[str], b: list[str]) -> int:
-    return sum(1 for i, j in _levenshtein_pairs(a, b) if i is None or j is None or a[i] != b[j])
 
 
 def _split_group(phones: list[str], guides: list[list[str]]) -> list[list[str]]:
@@ -283,42 +303,61 @@ def _split_group(phones: list[str], guides: list[list[str]]) -> list[list[str]]:
 
 
 _GROUP_SHAPES = ((1, 1), (2, 1), (1, 2), (3, 1), (1, 3), (2, 2))
+BEAM = 8  # alignment states kept per written word: the word DP stays linear in the text
+BEAM_COST = 4.0  # ... and only those within this many phone edits of the best one
 
 
 def _assign_words(
     spoken: list[str], sentence: list[list[str]], isolated: list[list[str]]
 ) -> list[list[str]]:
-    """Phones per spoken word from the in-context phonemization (DP over fusions/splits)."""
+    """Phones per spoken word from the in-context phonemization (DP over fusions/splits).
+
+    A beam search over the DP table: after each written word only the ``BEAM`` cheapest
+    positions in espeak's word list (within ``BEAM_COST`` edits of the best) are
+    extended. Fusions are local and a wrong grouping costs phones at once, so the right
+    path stays in the beam, and the work
+    grows linearly with the text (the full table grew with its square: 800 words
+    took 48 s). If no path survives, the isolated forms are used.
+    """
+    from rapidfuzz.distance import Levenshtein
+
     n, m = len(spoken), len(sentence)
     if n == m:
         return sentence
-    inf = float("inf")
-    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    ctx = [[strip_stress(p) for p in w] for w in sentence]
+    iso = [[strip_stress(p) for p in w] for w in isolated]
+    rows: list[dict[int, float]] = [{} for _ in range(n + 1)]
+    rows[0][0] = 0.0
     back: dict[tuple[int, int], tuple[int, int]] = {}
-    cost[0][0] = 0.0
-    for i in range(n + 1):
-        for j in range(m + 1):
-            if cost[i][j] == inf:
-                continue
+    for i in range(n):
+        if not rows[i]:
+            continue
+        best = min(rows[i].values())
+        alive = [(j, c) for j, c in rows[i].items() if c <= best + BEAM_COST]
+        for j, here in sorted(alive, key=lambda kv: kv[1])[:BEAM]:
             for a, b in _GROUP_SHAPES:
                 if i + a > n or j + b > m:
                     continue
-                ctx = [strip_stress(p) for w in sentence[j : j + b] for p in w]
-                iso = [strip_stress(p) for w in isolated[i : i + a] for p in w]
-                c = cost[i][j] + _distance(ctx, iso) + 0.1 * (a + b - 2)
-                if c < cost[i + a][j + b]:
-                    cost[i + a][j + b] = c
+                said = [p for w in ctx[j : j + b] for p in w]
+                alone = [p for w in iso[i : i + a] for p in w]
+                c = here + Levenshtein.distance(said, alone) + 0.1 * (a + b - 2)
+                if c < rows[i + a].get(j + b, float("inf")):
+                    rows[i + a][j + b] = c
                     back[(i + a, j + b)] = (a, b)
-    if cost[n][m] == inf:
+    if m not in rows[n]:
         return isolated
+    return _trace_words(back, n, m, sentence, isolated)
+
+
+def _trace_words(back, n, m, sentence, isolated) -> list[list[str]]:
     out: list[list[str]] = []
     i, j = n, m
     while i > 0:
         a, b = back[(i, j)]
         phones = [p for w in sentence[j - b : j] for p in w]
-        out = (_split_group(phones, isolated[i - a : i]) if a > 1 else [phones]) + out
+        out.append(_split_group(phones, isolated[i - a : i]) if a > 1 else [phones])
         i, j = i - a, j - b
-    return out
+    return [words for group in reversed(out) for words in group]
 
 
 def _stress_of(phone: str) -> int:
@@ -335,26 +374,68 @@ def _isolated(words: list[str], language: str) -> list[list[str]]:
     return [o.replace("|", " ").split() for o in outs]
 
 
+def check_accent(accent: object) -> str:
+    """The espeak language of an accent key (us, uk, en-us, en-gb), or InputError."""
+    if not isinstance(accent, str) or accent not in ACCENTS:
+        raise InputError(
+            f"unknown accent {accent!r}; use one of: us, uk", code="accent_unknown"
+        )
+    return ACCENTS[accent]
+
+
+def check_text(text: object) -> str:
+    """``text`` if it is a non-empty string within the length limit, else TextError."""
+    if not isinstance(text, str):
+        raise TextError(f"the target text must be a string, not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise TextError("the target text is not valid UTF-8 (undecodable bytes)") from None
+    if not text.strip():
+        raise TextError("the target text is empty")
+    limit = limits().max_text_chars
+    if len(text) > limit:
+        raise TextError(
+            f"the target text is too long ({len(text)} characters); the limit is {limit} "
+            "(set ACCENT_COACH_MAX_TEXT_CHARS to change it)",
+            code="text_too_long",
+        )
+    return text
+
+
 def reference(text: str, accent: str = "us") -> list[RefWord]:
     """Expected pronunciation of each written word of ``text`` in ``accent`` (us/uk).
 
     The whole sentence is phonemized at once so that function words get their
     in-context (weak) forms; espeak sometimes fuses words ("for the" → fɚðə), so
     its words are mapped back to ours with a small DP guided by isolated forms.
+    Raises TextError (``text_invalid``, ``text_too_long``) and InputError
+    (``accent_unknown``).
     """
-    if not text or not text.strip():
-        raise TextError("the target text is empty")
-    pairs = normalize_text(text)
+    language = check_accent(accent)
+    pairs = normalize_text(check_text(text))
     if not pairs:
         raise TextError("the target text has no words that can be pronounced")
-    language = ACCENTS.get(accent, accent)
     spoken_units = [(k, w) for k, (_, s) in enumerate(pairs) for w in s.split()]
     units = [w for _, w in spoken_units]
+    limit = limits().max_text_words
+    if len(units) > limit:
+        raise TextError(
+            f"the target text is too long ({len(units)} spoken words); the limit is {limit} "
+            "(set ACCENT_COACH_MAX_TEXT_WORDS to change it)",
+            code="text_too_long",
+        )
     sentence = espeak_words(" ".join(units), language)
-    per_unit = _assign_words(units, sentence, _isolated(units, language))
+    isolated = _isolated(units, language)
+    per_unit = _assign_words(units, sentence, isolated)
+    # espeak sometimes drops a word in context (it reads "I I I I" as three): such a word
+    # is still expected, so it keeps its isolated pronunciation instead of vanishing
+    per_unit = [ph or alone for ph, alone in zip(per_unit, isolated)]
     words: list[RefWord] = []
-    for k, (display, _) in enumerate(pairs):
-        phones = [p for (owner, _), ph in zip(spoken_units, per_unit) if owner == k for p in ph]
+    by_word: list[list[str]] = [[] for _ in pairs]
+    for (owner, _), ph in zip(spoken_units, per_unit):
+        by_word[owner].extend(ph)
+    for (display, _), phones in zip(pairs, by_word):
         tokens, stress = [], []
         for p in phones:
             for t in recognizer_tokens(p):

@@ -26,7 +26,7 @@ class Analysis:
     from_cache: bool
     samples: np.ndarray  # learner audio, mono float32 at 16 kHz
     sample_rate: int
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)  # [{"code", "message"}]
 
 
 def _engine_assess():
@@ -72,5 +72,6 @@ def analyse(
         return outcome.to_dict() if hasattr(outcome, "to_dict") else dict(outcome)
 
     result, hit = cached_call(key, compute, cache)
-    warnings = list(dict.fromkeys([*decoded.warnings, *(result.get("warnings") or [])]))
+    by_code = {w["code"]: w for w in [*decoded.warnings, *(result.get("warnings") or [])]}
+    warnings = list(by_code.values())
     return Analysis(result, hit, decoded.samples, SAMPLE_RATE, warnings)

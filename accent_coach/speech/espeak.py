@@ -5,12 +5,26 @@ the prosody reference, and the tests use it to make real speech. phonemizer's
 ctypes wrapper only phonemizes, so we drive libespeak-ng's synthesis API
 directly: ``espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS)`` + a synth callback that
 collects the int16 samples.
+
+Determinism: libespeak-ng keeps synthesis state in C statics that nothing resets —
+e.g. the pitch-flutter index ``Flutter_ix`` in ``wavegen.c`` (a function-local
+static) advances every 64 samples and carries over to the next utterance, so the
+same text gave a different waveform (and length) on every call in a process, while
+the first call of every process was identical. ``espeak_Initialize`` and the random
+seeds do not reset it. So each synthesis runs in a fresh library instance: a private
+copy of the shared object is loaded, initialised, used once and unloaded (about
+10 ms), which makes every call behave like a process's first one.
 """
 
 from __future__ import annotations
 
+import _ctypes
+import atexit
 import ctypes
 import functools
+import os
+import shutil
+import tempfile
 import threading
 
 import numpy as np
@@ -32,12 +46,13 @@ class TTSError(RuntimeError):
 
 
 class _Espeak:
-    """One private libespeak-ng instance set up for synchronous synthesis."""
+    """One fresh libespeak-ng instance set up for synchronous synthesis (use once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, library: str) -> None:
         import espeakng_loader
 
-        self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        self.sample_rate = 0
+        self.lib = ctypes.CDLL(library, mode=os.RTLD_LOCAL)
         self.lib.espeak_Initialize.restype = ctypes.c_int
         self.lib.espeak_Initialize.argtypes = [
             ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int
@@ -45,6 +60,7 @@ class _Espeak:
         data = espeakng_loader.get_data_path().encode()
         self.sample_rate = self.lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
         if self.sample_rate <= 0:
+            self.close()
             raise TTSError("espeak-ng failed to initialise")
         self._chunks: list[np.ndarray] = []
         self._cb = _CALLBACK(self._collect)  # keep a reference: ctypes would free it
@@ -55,6 +71,13 @@ class _Espeak:
             ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
             ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p,
         ]
+
+    def close(self) -> None:
+        """Free espeak's buffers and unload this instance (its C statics go with it)."""
+        if self.sample_rate > 0:
+            self.lib.espeak_Terminate()
+        unload = getattr(_ctypes, "dlclose", None) or _ctypes.FreeLibrary  # POSIX / Windows
+        unload(self.lib._handle)
 
     def _collect(self, wav, numsamples, _events) -> int:
         if numsamples > 0:
@@ -84,8 +107,17 @@ class _Espeak:
 
 
 @functools.cache
-def _engine() -> _Espeak:
-    return _Espeak()
+def _private_library() -> str:
+    """A copy of libespeak-ng that only this module opens, so dlclose really unloads it
+    (phonemizer opens its own copy for G2P)."""
+    import espeakng_loader
+
+    folder = tempfile.mkdtemp(prefix="accent-coach-espeak-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    source = espeakng_loader.get_library_path()
+    path = os.path.join(folder, os.path.basename(source))
+    shutil.copy(source, path)
+    return path
 
 
 def synthesize(
@@ -103,7 +135,10 @@ def synthesize(
     """
     name = _VOICES.get(voice, voice)
     with _LOCK:
-        engine = _engine()
-        pcm = engine.synth(text, name, rate_wpm, pitch, pitch_range)
+        engine = _Espeak(_private_library())
+        try:
+            pcm = engine.synth(text, name, rate_wpm, pitch, pitch_range)
+        finally:
+            engine.close()
     return pcm.astype(np.float32) / 32768.0, engine.sample_rate
 
