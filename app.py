@@ -10,7 +10,6 @@ from ui.profile import profile_sidebar
 from ui.warmup import warming
 
 st.set_page_config(page_title="Accent Coach", page_icon="🗣️", layout="wide")
-warming()  # starts the background warm-up once per server process (ACCENT_COACH_PRELOAD)
 
 page = st.navigation(
     [
@@ -21,6 +20,9 @@ page = st.navigation(
     ]
 )
 page.run()
+# The background warm-up (ACCENT_COACH_PRELOAD) starts once per server process, after the
+# first page is drawn: started earlier, it slows that page down (they share the GIL).
+warming()
 
 with st.sidebar:
     model_sidebar()

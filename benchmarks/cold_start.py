@@ -25,14 +25,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
 def _analyse(tab, upload: Path) -> float:
+    import e2e
+
     tab.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
     tab.get_by_text(upload.name, exact=True).wait_for()
+    e2e.wait_idle(tab)  # a click during the upload's rerun can be lost
     button = tab.get_by_role("button", name="Analyse")
     while not button.is_enabled():
         tab.wait_for_timeout(50)
     t0 = time.perf_counter()
     button.click()
-    tab.locator('span[aria-label*="/100"]').first.wait_for(timeout=180_000)
+    tab.get_by_role("heading", name="Results").wait_for(timeout=180_000)
     return time.perf_counter() - t0
 
 
@@ -74,6 +77,7 @@ def one_run(tmp: Path) -> dict:
                 box.fill(text)
                 box.press("Control+Enter")
                 tab.get_by_role("heading", name=text).wait_for()
+                e2e.wait_idle(tab)
                 tab.get_by_text("Upload a file").click()
                 out[label] = round(_analyse(tab, path), 2)
                 e2e.wait_idle(tab)

@@ -33,6 +33,7 @@ def _type_own_text(tab, text: str) -> None:
 
 
 def _analyse(tab) -> list[str]:
+    wait_idle(tab)  # a click during the upload's rerun can be lost
     button = tab.get_by_role("button", name="Analyse")
     wait_until_enabled(button)
     button.click()
@@ -127,3 +128,19 @@ def test_a_different_sentence_gets_the_wrong_text_warning(page, fake_mic_wav, tm
     alert.scroll_into_view_if_needed()
     screenshot(page, "practice-wrong-sentence")
     assert page.get_by_text("Show the scores anyway").count() == 1
+
+
+def test_a_second_take_of_another_text_is_analysed_too(page, tmp_path) -> None:
+    from accent_coach.speech.espeak import synthesize
+
+    for n, text in enumerate(("Think of three things.", "Thank you for the tea.")):
+        wav, sr = synthesize(text, voice="us")
+        take = tmp_path / f"take-{n}.wav"
+        sf.write(take, wav, sr, subtype="PCM_16")
+        _type_own_text(page, text)
+        page.get_by_text("Upload a file").click()
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(take))
+        page.get_by_text(take.name, exact=True).wait_for()
+        labels = _analyse(page)
+        words = list(word_scores(labels))
+        assert words == [w.strip(".").lower() for w in text.split()], labels
