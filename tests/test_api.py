@@ -253,3 +253,11 @@ def test_transcribe_with_the_packaged_whisper_loaded_once(tmp_path) -> None:
         assert listed["whisper-tiny.en"]["kind"] == "transcriber"
         unloaded = client.post("/v1/models/whisper-tiny.en/unload")
         assert unloaded.status_code == 200 and unloaded.json()["unloaded"], unloaded.text
+
+
+def test_an_item_over_the_time_limit_answers_504_timeout(tmp_path, take, monkeypatch):
+    monkeypatch.setenv("ACCENT_COACH_ITEM_TIMEOUT", "0.001")
+    with live_api(settings_for(tmp_path)) as client:
+        response = _assess(client, take)
+        assert (response.status_code, response.json()["code"]) == (504, "timeout"), response.text
+        assert client.get("/health").status_code == 200

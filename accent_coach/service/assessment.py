@@ -38,7 +38,9 @@ def assess_bytes(
 
     The model is held by a lease while it runs, so an unload request waits for it.
     """
+    from accent_coach.config import limits
     from accent_coach.engine.audio import SAMPLE_RATE, load_audio
+    from accent_coach.engine.deadline import call_with_time_limit
 
     if accent not in ACCENTS:
         raise InvalidRequest(f"accent must be one of {', '.join(ACCENTS)}, not {accent!r}.")
@@ -59,7 +61,8 @@ def assess_bytes(
             outcome = _engine_assess()(decoded.samples, text, accent=accent, loaded=loaded)
         return outcome.to_dict()
 
-    result, hit = cached_call(key, compute, cache)
+    timeout = limits().item_timeout  # ACCENT_COACH_ITEM_TIMEOUT: answered on time (504)
+    result, hit = cached_call(key, lambda: call_with_time_limit(compute, timeout), cache)
     if item_id is not None:
         result = {**result, "id": item_id}
     return result, hit
