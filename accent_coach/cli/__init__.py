@@ -61,15 +61,10 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    """Download a Hugging Face model into the local cache so it works offline later."""
-    from accent_coach.speech.registry import ModelLoadError, fetch_model
+    """Download a Hugging Face model for offline use (same as ``models download``)."""
+    from accent_coach.cli.service import cmd_models_download
 
-    try:
-        path = fetch_model(args.model_id)
-    except ModelLoadError as exc:
-        return _fail(str(exc))
-    print(f"Fetched {args.model_id} to {path}")
-    return EXIT_OK
+    return cmd_models_download(args)
 
 
 def cmd_app(args: argparse.Namespace) -> int:
