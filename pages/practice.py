@@ -14,11 +14,10 @@ from typing import Any
 import streamlit as st
 
 from accent_coach.engine.g2p import TextError
-from accent_coach.engine.g2p import reference as text_reference
 from accent_coach.practice.drills import drill_for
 from accent_coach.practice.sentences import LEVELS, SOUNDS, filter_sentences
 from accent_coach.practice.session import UPLOAD_TYPES, Analysis
-from ui import results, views
+from ui import results
 from ui.history import practise_weak_sounds, save_take
 from ui.practice import (
     ANY,
@@ -33,6 +32,7 @@ from ui.practice import (
     reference,
     results_for,
     take_round,
+    target_ipa,
 )
 
 ACCENTS = {"us": "American (US)", "uk": "British (UK)"}
@@ -204,7 +204,7 @@ def _show_target(text: str, accent: str) -> None:
     """The sentence, its IPA with stress, and what the analysis leaves out."""
     st.markdown(f"### {text}")
     try:
-        st.caption(f"Say it like this: {views.ipa_line(text_reference(text, accent))}")
+        st.caption(f"Say it like this: {target_ipa(text, accent)}")
     except TextError as exc:
         st.warning(str(exc))
     skipped = left_out(text)

@@ -103,6 +103,15 @@ def reference(text: str, accent: str, speed: str) -> Any:
     return reference_audio(spoken_text(text) or text, accent, speed)
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def target_ipa(text: str, accent: str) -> str:
+    """The sentence in IPA with stress, kept across reruns (espeak is not called on every
+    click); TextError for unpronounceable text is raised, not cached."""
+    from ui.views import ipa_line
+
+    return ipa_line(text_reference(text, accent))
+
+
 def left_out(text: str) -> list[str]:
     """Emoji and other symbols that neither the voice nor the analysis reads."""
     return sorted({c for c in text if unicodedata.category(c) in ("So", "Sk", "Cs", "Co")})
