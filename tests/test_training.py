@@ -10,6 +10,7 @@ import json
 import sys
 from argparse import Namespace
 
+import numpy as np
 import pytest
 import torch
 
@@ -110,3 +111,61 @@ def test_training_resumes_from_its_last_checkpoint(tmp_path, monkeypatch, capsys
     assert not torch.equal(
         second["model"]["layers.1.fc1.weight"], first["model"]["layers.1.fc1.weight"]
     )
+
+
+def _posteriors(path: list[int], vocab: int = 6, sure: float = 0.9) -> np.ndarray:
+    """Frame log-posteriors that clearly say ``path`` (one token per frame, 0 = blank)."""
+    p = np.full((len(path), vocab), (1 - sure) / (vocab - 1))
+    p[np.arange(len(path)), path] = sure
+    return np.log(p).astype(np.float32)
+
+
+def test_relabel_takes_a_substitution_the_audio_supports() -> None:
+    from training import relabel
+
+    prompt = [2, 3, 4]  # the audio says 2 5 4: a clear substitution of 3 by 5
+    logp = _posteriors([0, 2, 2, 0, 5, 5, 0, 4, 4, 0])
+    refined, edits, _ = relabel.refine(logp, prompt, 0, 1, tau=2.0, tau_delete=4.0,
+                                       max_share=0.5)
+    assert refined == [2, 5, 4]
+    assert edits == [relabel.Edit(1, 5)]
+
+
+def test_relabel_keeps_a_prompt_the_audio_matches_and_drops_a_skipped_phone() -> None:
+    from training import relabel
+
+    logp = _posteriors([0, 2, 2, 0, 3, 3, 0, 4, 4, 0])
+    assert relabel.refine(logp, [2, 3, 4], 0, 1, 2.0, 4.0, 0.5)[0] == [2, 3, 4]
+    skipped = _posteriors([0, 2, 2, 0, 0, 0, 0, 4, 4, 0], sure=0.97)  # nothing where 3 is
+    assert relabel.refine(skipped, [2, 3, 4], 0, 1, 2.0, 3.0, 0.5)[0] == [2, 4]
+    # a higher confidence threshold keeps the prompt
+    assert relabel.refine(skipped, [2, 3, 4], 0, 1, 2.0, 50.0, 0.5)[0] == [2, 3, 4]
+
+
+def test_refined_labels_and_weights_replace_the_real_clips_only(tmp_path) -> None:
+    sets = {
+        "clean": {"ids": ["a", "b"], "labels": [["p"], ["t"]]},
+        "noisy": {"ids": ["a", "b"], "labels": [["p"], ["t"]]},
+        "synth": {"ids": ["a"], "labels": [["k"]]},
+    }
+    torch.save({"labels": {"a": ["b"]}, "weights": {"a": 1.0, "b": 0.3}}, tmp_path / "r.pt")
+    train.refine_labels(sets, tmp_path / "r.pt", use_weights=True)
+    assert sets["clean"]["labels"] == [["b"], ["t"]] == sets["noisy"]["labels"]
+    assert sets["synth"]["labels"] == [["k"]] and "weights" not in sets["synth"]
+    w = train.batch_weights([("noisy", 1), ("synth", 0)], sets)
+    assert w.tolist() == pytest.approx([0.3, 1.0])
+
+
+def test_weighted_ctc_loss_scales_each_clip() -> None:
+    torch.manual_seed(0)
+    logits = torch.randn(2, 8, 5)
+    pad = torch.ones(2, 8, dtype=torch.bool)
+    labels = torch.tensor([[1, 2, 3], [2, 4, -100]])
+    plain = train.ctc_loss(None, logits, pad, labels)
+    ref = torch.nn.functional.ctc_loss(  # transformers/PyTorch "mean" reduction
+        torch.log_softmax(logits, -1).transpose(0, 1), torch.tensor([1, 2, 3, 2, 4]),
+        torch.tensor([8, 8]), torch.tensor([3, 2]), blank=0, zero_infinity=True)
+    assert plain.item() == pytest.approx(ref.item(), rel=1e-5)
+    only_first = train.ctc_loss(None, logits, pad, labels, torch.tensor([1.0, 0.0]))
+    first = train.ctc_loss(None, logits[:1], pad[:1], labels[:1, :3])
+    assert only_first.item() == pytest.approx(first.item() / 2, rel=1e-5)

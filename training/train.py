@@ -132,13 +132,36 @@ def logits_of(model, states, pad):
     return model.head_logits(states, pad)
 
 
-def ctc_loss(model, logits, pad, labels):
+def ctc_loss(model, logits, pad, labels, weights: torch.Tensor | None = None):
+    """CTC loss per label phone, averaged over the batch; ``weights`` scale each clip."""
     frames = pad.sum(-1)
     mask = labels >= 0
     lp = torch.log_softmax(logits, -1).transpose(0, 1)
-    return torch.nn.functional.ctc_loss(
-        lp, labels.masked_select(mask), frames, mask.sum(-1), blank=0, zero_infinity=True
-    )
+    per_clip = torch.nn.functional.ctc_loss(
+        lp, labels.masked_select(mask), frames, mask.sum(-1), blank=0, zero_infinity=True,
+        reduction="none",
+    ) / mask.sum(-1).clamp(min=1)
+    if weights is not None:
+        per_clip = per_clip * weights
+    return per_clip.mean()
+
+
+def refine_labels(sets: dict[str, dict], path: Path, use_weights: bool) -> None:
+    """Replace the prompt labels of the real clips by ``training.relabel``'s refined ones
+    (speed and noise copies share their clip's id) and, optionally, attach its weights."""
+    refined = torch.load(path, weights_only=False)
+    for name, s in sets.items():
+        if name == "synth":
+            continue
+        s["labels"] = [refined["labels"].get(u, lab) for u, lab in zip(s["ids"], s["labels"])]
+        if use_weights:
+            s["weights"] = [refined["weights"].get(u, 1.0) for u in s["ids"]]
+
+
+def batch_weights(batch, sets) -> torch.Tensor | None:
+    if not any("weights" in sets[n] for n, _ in batch):
+        return None
+    return torch.tensor([sets[n]["weights"][i] if "weights" in sets[n] else 1.0 for n, i in batch])
 
 
 @torch.no_grad()
@@ -178,6 +201,8 @@ def main() -> None:
     ap.add_argument("--synth-share", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--labels", type=Path, help="refined labels from training.relabel")
+    ap.add_argument("--use-weights", action="store_true", help="with --labels: stray weights")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -187,6 +212,8 @@ def main() -> None:
     for d in [*sets.values(), dev]:  # states stored deeper than --upto: train from lower ones
         d["states"] = [s[: args.upto + 1] for s in d["states"]]
     vocab_list = build_vocab({**sets, "dev": dev})
+    if args.labels:
+        refine_labels(sets, args.labels, args.use_weights)
     vocab = {p: i for i, p in enumerate(vocab_list)}
     model = new_model(vocab_list, args.upto, args.head_dropout)
     opt = torch.optim.AdamW(param_groups(model, args), weight_decay=0.01)
@@ -219,7 +246,9 @@ def main() -> None:
             states, pad, labels = collate(
                 batch, sets, vocab, True, nrng, args.channel_dropout, args.mask_every
             )
-            loss = ctc_loss(model, logits_of(model, states, pad), pad, labels)
+            loss = ctc_loss(
+                model, logits_of(model, states, pad), pad, labels, batch_weights(batch, sets)
+            )
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
