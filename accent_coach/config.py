@@ -14,7 +14,7 @@ from pathlib import Path
 DEFAULT_MODEL = "embedded"
 DEFAULT_TRANSCRIBER = "whisper-tiny.en"
 DEFAULT_LLM_TIMEOUT = 20.0
-DTYPES = ("float32", "float16", "bfloat16")
+DTYPES = ("auto", "float32", "float16", "bfloat16", "int8")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Settings:
 
     model: str = DEFAULT_MODEL
     device: str = "auto"
-    dtype: str = "float32"
+    dtype: str = "auto"
     data_dir: Path = Path("~/.accent_coach").expanduser()
     max_loaded_models: int = 1
     tts_threads: int = 1
@@ -75,7 +75,8 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
      "Recognizer: `embedded`, a Hugging Face id, or a local model folder."),
     ("ACCENT_COACH_DEVICE", "auto",
      "`auto` (CUDA, then MPS, then CPU), `cpu`, `cuda`, `cuda:N`, `mps`."),
-    ("ACCENT_COACH_DTYPE", "float32", "Model weights dtype: `float32`, `float16`, `bfloat16`."),
+    ("ACCENT_COACH_DTYPE", "auto", "Recognizer weights: `auto` (embedded model on CPU in "
+     "dynamic int8, else float32), `float32`, `float16`, `bfloat16`, `int8` (CPU only)."),
     ("ACCENT_COACH_DATA_DIR", "~/.accent_coach",
      "Where attempts, cached results and reference audio are stored."),
     ("ACCENT_COACH_MAX_MODELS", "1",
@@ -210,7 +211,7 @@ def limits() -> Limits:
 
 def get_settings() -> Settings:
     """Current settings; a bad value raises ``ValueError`` naming the variable."""
-    dtype = (_env("ACCENT_COACH_DTYPE") or "float32").lower()
+    dtype = (_env("ACCENT_COACH_DTYPE") or "auto").lower()
     if dtype not in DTYPES:
         raise ValueError(f"ACCENT_COACH_DTYPE={dtype!r} is not one of {', '.join(DTYPES)}.")
     max_models = _positive_int("ACCENT_COACH_MAX_MODELS", "1")

@@ -35,7 +35,7 @@ def test_settings_from_environment(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("var", "value"), [("ACCENT_COACH_DTYPE", "int8"), ("ACCENT_COACH_MAX_MODELS", "0")]
+    ("var", "value"), [("ACCENT_COACH_DTYPE", "int4"), ("ACCENT_COACH_MAX_MODELS", "0")]
 )
 def test_bad_settings_name_the_variable(monkeypatch, var, value):
     monkeypatch.setenv(var, value)

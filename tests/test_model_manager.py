@@ -333,6 +333,32 @@ def test_embedded_architecture_loads_through_the_same_auto_classes(
     with torch.no_grad():
         logits = loaded.model(inputs.input_features.to(loaded.device, loaded.dtype)).logits
     assert logits.shape[-1] == len(vocab)
+    # on CPU the default ("auto") runs the embedded model's linear layers in int8
+    assert loaded.quantized and manager().status()["dtype"] == "auto"
+    assert manager(dtype="float32").load_model().quantized is False
+
+
+def test_int8_setting_quantizes_any_model_on_cpu_and_status_says_so(tiny_models):
+    m = manager(dtype="int8")
+    loaded = m.load_model(str(tiny_models["ipa_a"]))
+    assert loaded.quantized and not loaded.notes
+    current = m.status()["current"]
+    assert current["dtype"] == "int8"
+    assert current["memory_bytes"] < current["parameters"] * 4  # int8 weights: 1 byte each
+    plain = manager().load_model(str(tiny_models["ipa_a"]))  # auto: other models stay float
+    assert not plain.quantized and plain.parameters == loaded.parameters
+    audio = torch.randn(16000).numpy() * 0.1
+    feats = loaded.processor(audio, sampling_rate=16000, return_tensors="pt").input_values
+    with torch.no_grad():
+        assert loaded.model(feats).logits.shape == plain.model(feats).logits.shape
+
+
+def test_int8_and_auto_plans_per_device_and_source():
+    assert mm.weights_plan("int8", "cuda", "local") == ("float32", False)
+    assert mm.weights_plan("auto", "cuda", "embedded") == ("float32", False)
+    assert mm.weights_plan("auto", "cpu", "embedded") == ("float32", True)
+    assert mm.weights_plan("auto", "cpu", "hub") == ("float32", False)
+    assert mm.weights_plan("float16", "cpu", "embedded") == ("float16", False)
 
 
 def test_current_model_is_served_while_another_session_loads(tiny_models):

@@ -100,25 +100,25 @@ def test_shipped_vocab_covers_the_sentence_library_in_both_accents():
             assert not missing, (accent, sentence.text, missing)
 
 
-@needs_model
-def test_shipped_model_hears_synthetic_speech():
-    """Greedy phones of espeak-ng speech (sentences not in training) match the G2P."""
+_UNSEEN = (
+    "my grandmother planted seven apple trees behind the old farmhouse",
+    "please check whether the museum opens early on sunday mornings",
+    "the children watched a thunderstorm from the kitchen window",
+)
+
+
+def _synthetic_per(processor, model) -> float:
+    """Greedy PER of ``model`` on espeak-ng readings of sentences it never trained on."""
+    import librosa
+
     from accent_coach.engine.alignment import greedy_decode
     from accent_coach.speech.espeak import synthesize
     from training.metrics import edit_distance
 
-    processor = AutoProcessor.from_pretrained(EMBEDDED_MODEL_DIR)
-    model = AutoModelForCTC.from_pretrained(EMBEDDED_MODEL_DIR).eval()
     vocab = processor.tokenizer.convert_ids_to_tokens(list(range(model.config.vocab_size)))
     errors = total = 0
-    for text in (
-        "my grandmother planted seven apple trees behind the old farmhouse",
-        "please check whether the museum opens early on sunday mornings",
-        "the children watched a thunderstorm from the kitchen window",
-    ):
+    for text in _UNSEEN:
         audio, sr = synthesize(text, voice="en-us", rate_wpm=150)
-        import librosa
-
         audio = librosa.resample(audio, orig_sr=sr, target_sr=16000)
         with torch.no_grad():
             ids = model(**processor(audio, sampling_rate=16000, return_tensors="pt")).logits
@@ -126,4 +126,34 @@ def test_shipped_model_hears_synthetic_speech():
         ref = text_to_phones(text)
         errors += edit_distance(ref, hyp)
         total += len(ref)
-    assert errors / total < 0.25
+    return errors / total
+
+
+@needs_model
+def test_shipped_model_hears_synthetic_speech():
+    """Greedy phones of espeak-ng speech (sentences not in training) match the G2P."""
+    processor = AutoProcessor.from_pretrained(EMBEDDED_MODEL_DIR)
+    model = AutoModelForCTC.from_pretrained(EMBEDDED_MODEL_DIR).eval()
+    assert _synthetic_per(processor, model) < 0.25
+
+
+@needs_model
+def test_int8_model_hears_as_well_and_keeps_posteriors_close():
+    """Dynamic int8 (the CPU default) hears what float32 hears: same PER bound, posteriors
+    within a few hundredths, the output layer untouched, a quarter of the linear bytes."""
+    from accent_coach.speech.quantization import is_quantized, quantize_int8, weight_tensors
+
+    processor = AutoProcessor.from_pretrained(EMBEDDED_MODEL_DIR)
+    model = AutoModelForCTC.from_pretrained(EMBEDDED_MODEL_DIR).eval()
+    int8 = quantize_int8(model)
+    assert is_quantized(int8) and not is_quantized(model)
+    assert isinstance(int8.lm_head, torch.nn.Linear)  # not quantized: posteriors keep detail
+    assert _synthetic_per(processor, int8) < 0.25
+    audio = np.random.default_rng(0).standard_normal(16000 * 3).astype(np.float32) * 0.05
+    feats = processor(audio, sampling_rate=16000, return_tensors="pt")
+    with torch.no_grad():
+        p32 = torch.softmax(model(**feats).logits, -1)
+        p8 = torch.softmax(int8(**feats).logits, -1)
+    assert (p32 - p8).abs().max() < 0.1
+    size = lambda m: sum(t.numel() * t.element_size() for t in weight_tensors(m))  # noqa: E731
+    assert size(int8) < 0.45 * size(model)

@@ -18,6 +18,7 @@ from transformers import AutoModelForCTC, AutoProcessor
 
 import accent_coach.speech.whisper_ctc  # noqa: F401  (registers the architecture)
 from accent_coach.engine.alignment import greedy_decode
+from accent_coach.speech.quantization import quantize_int8
 from accent_coach.speech.registry import EMBEDDED_MODEL_DIR
 from training import data
 from training.metrics import align
@@ -29,10 +30,13 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("../shared/data/speechocean762-train"))
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--int8", action="store_true", help="dynamic int8, as the app runs on CPU")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     processor = AutoProcessor.from_pretrained(args.model)
     model = AutoModelForCTC.from_pretrained(args.model).eval()
+    if args.int8:
+        model = quantize_int8(model)
     vocab = processor.tokenizer.convert_ids_to_tokens(list(range(model.config.vocab_size)))
     blank = processor.tokenizer.pad_token_id
     _, dev = data.split(data.read_corpus(args.data))

@@ -37,11 +37,22 @@ def engine_version() -> str:
     return f"{__version__}+{digest.hexdigest()[:12]}"
 
 
+def _weights_setting() -> str:
+    """ACCENT_COACH_DTYPE: int8 and float32 weights give slightly different posteriors."""
+    from accent_coach.config import get_settings
+
+    try:
+        return get_settings().dtype
+    except ValueError:
+        return "invalid"
+
+
 def result_key(audio: bytes, text: str, accent: str, model: str, extra: str = "") -> str:
     """Stable key of one analysis: what was said, what should have been said, by whom."""
     h = hashlib.sha256()
     h.update(hashlib.sha256(audio).digest())
-    for part in (" ".join(text.split()), accent, model, extra, engine_version()):
+    parts = (" ".join(text.split()), accent, model, _weights_setting(), extra, engine_version())
+    for part in parts:
         h.update(b"\0" + part.encode("utf-8"))
     return h.hexdigest()
 

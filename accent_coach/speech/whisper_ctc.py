@@ -227,7 +227,7 @@ class WhisperCTCForCTC(WhisperCTCPreTrainedModel):
         features than alone (Whisper attends to the padding); run one clip at a time
         where exact scores matter.
         """
-        mel = input_features.to(self.lm_head.weight.dtype)
+        mel = input_features.to(self.stem.conv1.weight.dtype)  # int8 leaves it float
         logits = self._logits(mel)
         loss = None
         if labels is not None:
