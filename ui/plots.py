@@ -102,33 +102,25 @@ PITCH_RANGE = (60.0, 500.0)  # Hz: low male to high female/child voices
 
 
 def pitch_track(samples: np.ndarray, sr: int) -> PitchTrack:
-    """pYIN F0 in semitones around the speaker's median; energy for the alignment.
-
-    librosa's default pitch resolution keeps low voices (the ~90 Hz Piper voice)
-    voiced; coarser bins drop most of their frames.
-    """
+    """F0 in semitones around the speaker's median (the engine's pitch tracker, with a
+    wider range for the plot); energy for the alignment."""
     import librosa
+
+    from accent_coach.engine.prosody import pitch_hz
 
     wav = np.asarray(samples, dtype=np.float32)
     if sr != PITCH_SR:
         wav = librosa.resample(wav, orig_sr=sr, target_sr=PITCH_SR)
     wav = np.pad(wav, (0, max(0, 2048 - len(wav))))
-    f0, voiced, _ = librosa.pyin(
-        wav,
-        fmin=PITCH_RANGE[0],
-        fmax=PITCH_RANGE[1],
-        sr=PITCH_SR,
-        frame_length=1024,
-        hop_length=PITCH_HOP,
-    )
     db = 20 * np.log10(
         librosa.feature.rms(y=wav, frame_length=1024, hop_length=PITCH_HOP)[0] + 1e-5
     )
-    n = min(len(f0), len(db))
-    semis = np.where(voiced[:n], 12 * np.log2(np.nan_to_num(f0[:n], nan=100.0) / 100.0), np.nan)
+    n = len(db)
+    f0 = pitch_hz(wav, PITCH_SR, n, PITCH_HOP, *PITCH_RANGE)
+    semis = 12 * np.log2(f0 / 100.0)
     if np.isfinite(semis).any():
         semis = semis - np.nanmedian(semis)
-    energy = (db[:n] - db[:n].mean()) / (db[:n].std() + 1e-6)
+    energy = (db - db.mean()) / (db.std() + 1e-6)
     return PitchTrack(np.arange(n) * PITCH_HOP / PITCH_SR, semis, energy)
 
 

@@ -159,8 +159,8 @@ def run_analysis(
         return loaded
 
     # The prosody score compares against the engine's own espeak reading, the reference
-    # its formula is calibrated on: its coarse pYIN finds too few voiced frames in the
-    # low Piper voice, which would zero the pitch similarity. Piper is for listening.
+    # its formula is calibrated on (a different voice would move the pitch similarity).
+    # Piper is for listening.
     return analyse(
         audio, text, accent=accent, model_name=name, reference=None,
         reference_id="engine-espeak", load_model=load_model,

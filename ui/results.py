@@ -142,7 +142,7 @@ def show_sounds_and_tips(result: dict[str, Any]) -> None:
 
 
 def pitch_tracks(saved: dict[str, Any], reference: Callable[[], Any]) -> tuple[Any, Any]:
-    """Learner and reference pitch, computed once per analysis (pYIN takes ~0.5 s).
+    """Learner and reference pitch, computed once per analysis.
 
     ``reference()`` returns the reference recording the learner listened to.
     """

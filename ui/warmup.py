@@ -2,7 +2,7 @@
 once and the first analysis is not the slow one.
 
 A cold process pays for importing torch/transformers and loading the recognizer
-(~8 s here), numba compiling pYIN on its first call (~3.5 s) and the first forward
+(~8 s here), numba compiling librosa's DTW on its first call and the first forward
 pass. One background thread per server process (``st.cache_resource``) does all of
 that on a synthesised sentence; pages read its stage and never wait on it, except an
 analysis that needs the model it is still loading.
