@@ -2,6 +2,10 @@
 throughput. Speech is synthesised with espeak-ng so the benchmark runs anywhere.
 
     OMP_NUM_THREADS=1 python -m benchmarks.assess [--repeats 10] [--batch-items 12]
+    OMP_NUM_THREADS=1 python -m benchmarks.assess --profile [--durations 5]
+
+``--profile`` prints where the time of one warm assessment goes, stage by stage
+(cProfile cumulative time per take; the profiler adds its own overhead).
 """
 
 from __future__ import annotations
@@ -105,14 +109,86 @@ def run(repeats: int, batch_items: int, durations: list[float], prosody: bool) -
     return report
 
 
+def _stages() -> list[tuple[str, object]]:
+    """(label, function) of the assessment's stages, outermost first."""
+    from accent_coach.engine import (
+        alignment,
+        assess,
+        audio,
+        g2p,
+        prosody,
+        scoring,
+        verification,
+    )
+    from accent_coach.runtime import release_memory
+    from accent_coach.speech import espeak, posteriors, whisper_ctc
+
+    return [
+        ("reference (G2P)", g2p.reference),
+        ("audio decode/checks", audio.load_audio),
+        ("recognizer (all)", posteriors.posteriors),
+        ("  log-mel features", whisper_ctc.WhisperCTCFeatureExtractor.__call__),
+        ("  encoder + head", whisper_ctc.WhisperCTCForCTC.forward),
+        ("trailing-speech check", assess._without_trailing_speech),
+        ("forced alignment (all calls)", alignment.forced_align),
+        ("GOP scoring", scoring.phone_gops),
+        ("text verification", verification.text_match),
+        ("prosody (all)", assess._prosody),
+        ("  pitch + energy contours", prosody.contours),
+        ("  espeak reference reading", espeak.synthesize),
+        ("  DTW", prosody._dtw_path),
+        ("release_memory", release_memory),
+    ]
+
+
+def profile(duration: float, repeats: int) -> dict:
+    """Per-stage milliseconds per take of a warm assessment of one clip."""
+    import cProfile
+    import pstats
+
+    import torch
+
+    from accent_coach.engine.assess import _espeak_reference_contour, assess
+    from accent_coach.speech.manager import get_manager
+
+    torch.set_num_threads(1)
+    loaded = get_manager().load_model(None)
+    wav, text = _clip(duration)
+    assess(wav, text, loaded=loaded)
+    prof = cProfile.Profile()
+    walls = []
+    for _ in range(repeats):
+        _espeak_reference_contour.cache_clear()
+        t = time.perf_counter()
+        prof.enable()
+        assess(wav, text, loaded=loaded)
+        prof.disable()
+        walls.append((time.perf_counter() - t) * 1000)
+    stats = pstats.Stats(prof).stats
+    rows = {}
+    for label, fn in _stages():
+        code = getattr(fn, "__wrapped__", fn).__code__
+        key = (code.co_filename, code.co_firstlineno, code.co_name)
+        cum = stats.get(key, (0, 0, 0, 0))[3]
+        rows[label] = round(cum * 1000 / repeats, 1)
+    return {"model": loaded.name, "int8": bool(getattr(loaded, "quantized", False)),
+            "audio_s": round(len(wav) / 16000, 2), "profiled_take_ms_p50":
+            round(float(np.median(walls)), 1), "stages_ms_per_take": rows}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--batch-items", type=int, default=12)
     ap.add_argument("--durations", default="2,5,15")
     ap.add_argument("--no-prosody", action="store_true")
+    ap.add_argument("--profile", action="store_true", help="stage breakdown instead")
     args = ap.parse_args(argv)
     durations = [float(x) for x in args.durations.split(",")]
+    if args.profile:
+        print(json.dumps(profile(durations[-1] if len(durations) == 1 else 5.0, args.repeats),
+                         indent=2))
+        return 0
     print(json.dumps(run(args.repeats, args.batch_items, durations, not args.no_prosody),
                      indent=2))
     return 0
