@@ -1,6 +1,9 @@
 """Embedded recognizer: size on disk, load time and forward latency on one CPU core.
 
-    python -m benchmarks.recognizer [--model PATH] [--repeats 20]
+    python -m benchmarks.recognizer [--model PATH] [--repeats 20] [--weights int8|float32]
+
+``--weights int8`` (the default, as the app runs the embedded model on CPU) applies
+dynamic int8 quantization after loading; ``float32`` measures the unquantized model.
 
 The target from the model's issue: 5 s of audio in ≤ 100 ms on one core, any clip
 length without padding to 30 s. Audio is real speech when ../shared is present,
@@ -40,18 +43,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", type=Path, default=EMBEDDED_MODEL_DIR)
     ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--weights", choices=("int8", "float32"), default="int8")
     args = ap.parse_args()
     torch.set_num_threads(1)
     size = sum(p.stat().st_size for p in args.model.iterdir() if p.is_file())
     t0 = time.perf_counter()
     processor = AutoProcessor.from_pretrained(args.model)
     model = AutoModelForCTC.from_pretrained(args.model).eval()
-    load_s = time.perf_counter() - t0
     params = sum(p.numel() for p in model.parameters())
+    if args.weights == "int8":
+        from accent_coach.speech.quantization import quantize_int8
+
+        model = quantize_int8(model)
+    load_s = time.perf_counter() - t0
     print(f"model: {args.model}")
     print(
         f"size on disk: {size / 1e6:.1f} MB, parameters: {params / 1e6:.2f} M, "
-        f"dtype at run time: {next(model.parameters()).dtype}"
+        f"weights at run time: {args.weights}"
     )
     print(f"load (AutoProcessor + AutoModelForCTC): {load_s:.2f} s")
     print("\nforward latency, 1 thread (features + model), median / p95 over repeats:")
