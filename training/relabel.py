@@ -108,7 +108,7 @@ def refine(
         if not keep:
             break
         scores = log_likelihoods(lp, [trial[k] for k in keep], blank)
-        gains = scores - base
+        gains = np.nan_to_num(scores - base, nan=-np.inf)  # both infeasible: no gain
         need = np.array([tau_delete if pool[k].phone is None else tau for k in keep])
         best = int(np.argmax(gains - need))
         if gains[best] <= need[best]:
