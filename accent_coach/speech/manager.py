@@ -214,7 +214,7 @@ def weights_plan(dtype: str, device: str, source: str) -> tuple[str, bool]:
     """(float dtype of the weights, whether linear layers go to dynamic int8).
 
     ``auto`` quantizes the embedded model on CPU only: that is where it was measured
-    (no loss of dev PER, 1.6× faster; see its model card). ``int8`` asks for it on any
+    (no loss of dev PER, about 2× faster; see its model card). ``int8`` asks for it on any
     model; int8 kernels are CPU-only, so on a GPU the weights stay float32.
     """
     if dtype == "auto":
