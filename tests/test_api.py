@@ -109,8 +109,9 @@ def test_bad_uploads_get_stable_codes_never_tracebacks(tmp_path, take):
 def test_concurrent_requests_and_health_during_a_long_assessment(tmp_path, engine_calls):
     texts = [f"Please call {n} people today." for n in ("two", "three", "four", "five")]
     takes = {t: wav_bytes(t) for t in texts}
-    long_text = ("The quick brown fox jumps over the lazy dog near the quiet river bank, "
-                 "and then it runs far away into the green forest before the night falls.")
+    long_text = " ".join(3 * [  # ~25 s of speech: still being assessed while we ask
+        "The quick brown fox jumps over the lazy dog near the quiet river bank, "
+        "and then it runs far away into the green forest before the night falls."])
     long_take = wav_bytes(long_text)
     with live_api(settings_for(tmp_path, api_workers=2)) as client:
         results: dict[str, int] = {}
@@ -195,7 +196,8 @@ def test_serve_command_load_unload_frees_memory_and_reload_works(tmp_path):
             for _cycle in range(3):
                 loaded = _rss(client, "/v1/models/embedded/load")
                 weights = loaded["model"]["memory_bytes"]
-                assert loaded["model"]["id"] == "embedded" and weights > 30e6  # 11 M fp32
+                # 11 M parameters; on CPU the linear layers are int8 (ACCENT_COACH_DTYPE=auto)
+                assert loaded["model"]["id"] == "embedded" and weights > 12e6
                 # anonymous memory: RSS minus mapped files, which the page cache makes noisy
                 grew = loaded["anon_after_bytes"] - loaded["anon_before_bytes"]
                 unloaded = _rss(client, "/v1/models/embedded/unload")

@@ -76,6 +76,10 @@ def model_sidebar() -> None:
     if warming() is not None:  # never block the page on the background load
         _warm_up_status()
         return
+    _model_caption()
+
+
+def _model_caption() -> None:
     loaded = active_model()
     if loaded is not None:
         st.caption(f"Speech model: **{loaded.name}** ({loaded.output_kind}) on {loaded.device}")
@@ -85,11 +89,13 @@ def model_sidebar() -> None:
 
 @st.fragment(run_every=1.0)
 def _warm_up_status() -> None:
-    """The warm-up's stage, refreshed each second; one full rerun when it is done, so the
-    sidebar shows the loaded model without the learner doing anything."""
+    """The warm-up's stage, refreshed each second, then the loaded model — inside the
+    fragment: a full rerun when the warm-up ends could land while the browser is
+    uploading the learner's first recording and leave it stuck."""
     from ui.warmup import warming
 
     busy = warming()
     if busy is None:
-        st.rerun()
+        _model_caption()
+        return
     st.caption(f"Speech model: getting ready in the background ({busy.stage}…)")
