@@ -96,32 +96,16 @@ class PitchTrack:
     energy: np.ndarray  # z-normalised dB, used to align the two readings
 
 
-PITCH_SR = 16_000
-PITCH_HOP = 320  # 20 ms: smooth enough to read, cheap enough to redraw
 PITCH_RANGE = (60.0, 500.0)  # Hz: low male to high female/child voices
 
 
 def pitch_track(samples: np.ndarray, sr: int) -> PitchTrack:
-    """F0 in semitones around the speaker's median (the engine's pitch tracker, with a
-    wider range for the plot); energy for the alignment."""
-    import librosa
+    """F0 in semitones around the speaker's median and energy for the alignment: the
+    engine's contours, with a wider pitch range for the plot."""
+    from accent_coach.engine.prosody import HOP, SR, contours
 
-    from accent_coach.engine.prosody import pitch_hz
-
-    wav = np.asarray(samples, dtype=np.float32)
-    if sr != PITCH_SR:
-        wav = librosa.resample(wav, orig_sr=sr, target_sr=PITCH_SR)
-    wav = np.pad(wav, (0, max(0, 2048 - len(wav))))
-    db = 20 * np.log10(
-        librosa.feature.rms(y=wav, frame_length=1024, hop_length=PITCH_HOP)[0] + 1e-5
-    )
-    n = len(db)
-    f0 = pitch_hz(wav, PITCH_SR, n, PITCH_HOP, *PITCH_RANGE)
-    semis = 12 * np.log2(f0 / 100.0)
-    if np.isfinite(semis).any():
-        semis = semis - np.nanmedian(semis)
-    energy = (db - db.mean()) / (db.std() + 1e-6)
-    return PitchTrack(np.arange(n) * PITCH_HOP / PITCH_SR, semis, energy)
+    track = contours(np.asarray(samples, dtype=np.float32), sr, *PITCH_RANGE)
+    return PitchTrack(np.arange(len(track)) * HOP / SR, track[:, 0], track[:, 1])
 
 
 def align_reference(learner: PitchTrack, reference: PitchTrack) -> np.ndarray:

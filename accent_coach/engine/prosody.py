@@ -26,16 +26,16 @@ FMIN, FMAX = 65.0, 450.0
 BLOCK = 30 * SR  # analyse 30 s at a time: memory stays flat on long recordings
 
 
-def contours(wav: np.ndarray, sr: int = SR) -> np.ndarray:
+def contours(wav: np.ndarray, sr: int = SR, fmin: float = FMIN, fmax: float = FMAX) -> np.ndarray:
     """[T, 2] at 20 ms: pitch in semitones relative to the median (NaN when unvoiced),
-    energy in dB z-normalised."""
+    energy in dB z-normalised; pitch searched in [fmin, fmax] Hz."""
     if sr != SR:
         from accent_coach.engine.audio import resample
 
         wav = resample(wav, sr, SR)
     if len(wav) < 2048:
         wav = np.pad(wav, (0, 2048 - len(wav)))
-    parts = [_block(wav[i : i + BLOCK]) for i in range(0, len(wav), BLOCK)]
+    parts = [_block(wav[i : i + BLOCK], fmin, fmax) for i in range(0, len(wav), BLOCK)]
     f0 = np.concatenate([p[0] for p in parts])
     voiced = np.concatenate([p[1] for p in parts])
     energy = np.concatenate([p[2] for p in parts])
@@ -61,14 +61,14 @@ def renormalized(contour: np.ndarray) -> np.ndarray:
     return out
 
 
-def _block(wav: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _block(wav: np.ndarray, fmin: float, fmax: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """f0, voicing and energy (dB) of one block on the 20 ms grid."""
     import librosa
 
     if len(wav) < 2048:
         wav = np.pad(wav, (0, 2048 - len(wav)))
     rms = librosa.feature.rms(y=wav, frame_length=1024, hop_length=HOP, center=True)[0]
-    f0 = pitch_hz(wav, SR, len(rms))
+    f0 = pitch_hz(wav, SR, len(rms), HOP, fmin, fmax)
     n = min(len(f0), len(rms), len(wav) // HOP + (1 if len(wav) % HOP else 0))
     return f0[:n], np.isfinite(f0[:n]), 20 * np.log10(rms[:n] + 1e-5)
 
