@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from accent_coach.config import DEFAULT_MODEL, Settings, get_settings
-from accent_coach.speech.quantization import quantize_int8, weight_tensors
+from accent_coach.speech.quantization import is_quantized, quantize_int8, weight_tensors
 from accent_coach.speech.registry import (
     EMBEDDED_REQUIRED_FILES,
     TRANSCRIBERS,
@@ -70,7 +70,11 @@ class LoadedModel:
     load_seconds: float
     notes: list[str] = field(default_factory=list)  # e.g. a CPU fallback
     kind: str = "recognizer"  # model kind: idle-unload times and status are per kind
-    quantized: bool = False  # linear layers in dynamic int8 (CPU)
+
+    @property
+    def quantized(self) -> bool:
+        """Linear layers in dynamic int8 (CPU)."""
+        return is_quantized(self.model)
 
     @property
     def parameters(self) -> int:
@@ -307,8 +311,7 @@ def load_checkpoint(
             torch.cuda.empty_cache()
         notes.append(f"Not enough memory on {device} for '{spec.name}'; running on CPU instead.")
         device = "cpu"
-    quantize = weights_plan(dtype, device, spec.source)[1]
-    if quantize:
+    if weights_plan(dtype, device, spec.source)[1]:
         model = quantize_int8(model)
     elif dtype == "int8":
         notes.append(f"int8 runs on CPU only; '{spec.name}' runs in float32 on {device}.")
@@ -316,7 +319,6 @@ def load_checkpoint(
         name=spec.name, source=spec.source, path_or_id=spec.path_or_id, processor=processor,
         model=model, device=device, dtype=torch_dtype, output_kind=output_kind, vocab=vocab,
         blank_id=blank_id, load_seconds=time.perf_counter() - start, notes=notes,
-        quantized=quantize,
     )
 
 
