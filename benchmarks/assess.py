@@ -60,8 +60,9 @@ def run(repeats: int, batch_items: int, durations: list[float], prosody: bool) -
     import soundfile as sf
     import torch
 
-    from accent_coach.engine.assess import _espeak_reference_contour, assess
+    from accent_coach.engine.assess import assess
     from accent_coach.engine.batch import assess_batch
+    from accent_coach.engine.stages.featurize import espeak_reference_contour
     from accent_coach.speech.manager import get_manager
 
     torch.set_num_threads(1)
@@ -77,7 +78,7 @@ def run(repeats: int, batch_items: int, durations: list[float], prosody: bool) -
         assess(wav, text, loaded=loaded, with_prosody=prosody)  # warm-up
         times = []
         for _ in range(repeats):
-            _espeak_reference_contour.cache_clear()  # a new sentence each time: worst case
+            espeak_reference_contour.cache_clear()  # a new sentence each time: worst case
             t = time.perf_counter()
             assess(wav, text, loaded=loaded, with_prosody=prosody)
             times.append((time.perf_counter() - t) * 1000)
@@ -96,7 +97,7 @@ def run(repeats: int, batch_items: int, durations: list[float], prosody: bool) -
             lines.append(json.dumps({"id": str(i), "audio": f"{i}.wav", "text": text}))
             total += len(wav) / 16000
         (Path(tmp) / "m.jsonl").write_text("\n".join(lines) + "\n")
-        _espeak_reference_contour.cache_clear()
+        espeak_reference_contour.cache_clear()
         t = time.perf_counter()
         counts = assess_batch(Path(tmp) / "m.jsonl", Path(tmp) / "r.jsonl", loaded=loaded,
                               with_prosody=prosody)
@@ -113,13 +114,13 @@ def _stages() -> list[tuple[str, object]]:
     """(label, function) of the assessment's stages, outermost first."""
     from accent_coach.engine import (
         alignment,
-        assess,
         audio,
         g2p,
         prosody,
         scoring,
         verification,
     )
+    from accent_coach.engine.stages import featurize, recognize
     from accent_coach.runtime import release_memory
     from accent_coach.speech import espeak, posteriors, whisper_ctc
 
@@ -129,11 +130,11 @@ def _stages() -> list[tuple[str, object]]:
         ("recognizer (all)", posteriors.posteriors),
         ("  log-mel features", whisper_ctc.WhisperCTCFeatureExtractor.__call__),
         ("  encoder + head", whisper_ctc.WhisperCTCForCTC.forward),
-        ("trailing-speech check", assess._without_trailing_speech),
+        ("trailing-speech check", recognize.without_trailing_speech),
         ("forced alignment (all calls)", alignment.forced_align),
         ("GOP scoring", scoring.phone_gops),
         ("text verification", verification.text_match),
-        ("prosody (all)", assess._prosody),
+        ("prosody (all)", featurize._prosody),
         ("  pitch + energy contours", prosody.contours),
         ("  espeak reference reading", espeak.synthesize),
         ("  DTW", prosody._dtw_path),
@@ -148,7 +149,8 @@ def profile(duration: float, repeats: int) -> dict:
 
     import torch
 
-    from accent_coach.engine.assess import _espeak_reference_contour, assess
+    from accent_coach.engine.assess import assess
+    from accent_coach.engine.stages.featurize import espeak_reference_contour
     from accent_coach.speech.manager import get_manager
 
     torch.set_num_threads(1)
@@ -158,7 +160,7 @@ def profile(duration: float, repeats: int) -> dict:
     prof = cProfile.Profile()
     walls = []
     for _ in range(repeats):
-        _espeak_reference_contour.cache_clear()
+        espeak_reference_contour.cache_clear()
         t = time.perf_counter()
         prof.enable()
         assess(wav, text, loaded=loaded)

@@ -46,13 +46,13 @@ def _score_phones(post, ids, targets, cands, accepted):
     """LPRs and heard-match flags exactly as the engine computes them."""
     from accent_coach.engine import scoring
     from accent_coach.engine.alignment import forced_align, greedy_decode
-    from accent_coach.engine.assess import _heard_vs_expected, heard_per_target
     from accent_coach.engine.g2p import to_ipa
+    from accent_coach.engine.stages.align import heard_per_target, heard_vs_expected
 
     fa = forced_align(post.logp, ids, post.blank_id)
     heard = greedy_decode(post.logp, post.blank_id)
     recognized = [to_ipa(post.vocab[t], post.output_kind) for t, _, _ in heard]
-    pairs = _heard_vs_expected(targets, heard, recognized, fa)
+    pairs = heard_vs_expected(targets, heard, recognized, fa)
     match = [h == "" for h in heard_per_target(targets, recognized, pairs)]
     gops = scoring.phone_gops(post.logp, ids, fa, cands, post.blank_id, accepted, match)
     return [g.lpr for g in gops], match
@@ -64,9 +64,10 @@ def collect(limit: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray, n
     import torch
 
     from accent_coach.engine.articulation import distance
-    from accent_coach.engine.assess import _accepted, _candidates, _targets
     from accent_coach.engine.audio import load_audio
     from accent_coach.engine.g2p import reference
+    from accent_coach.engine.stages.featurize import accepted_variants, candidates
+    from accent_coach.engine.stages.recognize import targets_of
     from accent_coach.speech.manager import get_manager
     from accent_coach.speech.posteriors import posteriors
 
@@ -83,10 +84,10 @@ def collect(limit: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray, n
     ys: list[int] = []
     for u in utts:
         post = posteriors(loaded, load_audio(u.audio).samples)
-        targets, _ = _targets(reference(u.text, "us"), post)
+        targets, _ = targets_of(reference(u.text, "us"), post)
         ids = [t.token_id for t in targets]
-        cands = _candidates(post)
-        lpr, match = _score_phones(post, ids, targets, cands, _accepted(post, ids))
+        cands = candidates(post)
+        lpr, match = _score_phones(post, ids, targets, cands, accepted_variants(post, ids))
         xs += lpr
         ms += match
         ys += [1] * len(ids)
@@ -99,7 +100,8 @@ def collect(limit: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray, n
             fake = list(targets)
             fake[pos] = dataclasses.replace(targets[pos], ipa=post.vocab[fake_ids[pos]],
                                             token_id=fake_ids[pos])
-            lpr, match = _score_phones(post, fake_ids, fake, cands, _accepted(post, fake_ids))
+            accepted = accepted_variants(post, fake_ids)
+            lpr, match = _score_phones(post, fake_ids, fake, cands, accepted)
             xs.append(lpr[pos])
             ms.append(match[pos])
             ys.append(0)

@@ -20,7 +20,7 @@ import pytest
 import soundfile as sf
 from engine_fixtures import EMBEDDED, speech, tiny_random_model
 
-from accent_coach.engine import assess as assess_module
+from accent_coach.engine.stages import featurize
 from accent_coach.engine.assess import assess
 from accent_coach.engine.batch import ManifestError, assess_batch
 from accent_coach.engine.deadline import call_with_time_limit
@@ -126,7 +126,7 @@ def test_time_limit_stops_an_item_in_main_and_worker_threads() -> None:
 
 
 def _scored(audio, text: str) -> str:
-    assess_module._espeak_reference_contour.cache_clear()  # re-synthesize every time
+    featurize.espeak_reference_contour.cache_clear()  # re-synthesize every time
     d = assess(audio, text, loaded=embedded_model()).to_dict()
     d.pop("elapsed_ms")
     return json.dumps(d, sort_keys=True)

@@ -62,14 +62,16 @@ def test_layer_decay_gives_lower_layers_smaller_rates() -> None:
     assert rates[id(model.lm_head.weight)] == 1e-3
 
 
-def _features(root, clips: int = 6, depth: int = 3, dim: int = 384) -> None:
+def _features(root, clips: int = 16, depth: int = 3, dim: int = 384) -> None:
     g = torch.Generator().manual_seed(0)
     labels = [["w", "iː", "k", "ɔː", "l"][: 2 + i % 4] for i in range(clips)]
     states = [torch.randn(depth, 20 + 5 * i, dim, generator=g).half() for i in range(clips)]
-    blob = {"ids": [f"u{i}" for i in range(clips)], "labels": labels, "states": states}
+    speakers = [f"{9000 + i % 14}" for i in range(clips)]  # 14 speakers: 12 are dev
+    blob = {"ids": [f"u{i}" for i in range(clips)], "speakers": speakers, "labels": labels,
+            "states": states}
     root.mkdir()
     torch.save(blob, root / "clean.pt")
-    torch.save(blob, root / "dev.pt")
+    torch.save({**blob, "states": [s * 0.5 for s in states]}, root / "noisy.pt")
 
 
 def test_training_resumes_from_its_last_checkpoint(tmp_path, monkeypatch, capsys) -> None:
@@ -111,6 +113,41 @@ def test_training_resumes_from_its_last_checkpoint(tmp_path, monkeypatch, capsys
     assert not torch.equal(
         second["model"]["layers.1.fc1.weight"], first["model"]["layers.1.fc1.weight"]
     )
+
+
+def test_holdout_takes_every_copy_of_a_held_out_speakers_clips() -> None:
+    sets = {
+        "clean": {"ids": ["a1", "b1", "a2"], "speakers": ["A", "B", "A"], "labels": [1, 2, 3],
+                  "states": ["ca1", "cb1", "ca2"]},
+        "speed": {"ids": ["b1", "a2"], "speakers": ["B", "A"], "labels": [2, 3],
+                  "states": ["sb1", "sa2"]},
+        "synth": {"ids": ["s"], "speakers": ["synth"], "labels": [9], "states": ["x"]},
+    }
+    dev = train.split_sets(sets, {"A"})
+    assert dev["ids"] == ["a1", "a2"] and dev["states"] == ["ca1", "ca2"]
+    assert sets["clean"]["ids"] == ["b1"] and sets["clean"]["states"] == ["cb1"]
+    assert sets["speed"]["ids"] == ["b1"] and sets["synth"]["ids"] == ["s"]
+    # a clip missing from one copy (too short after speed change) is still drawn
+    items = train.epoch_items(sets, __import__("random").Random(0), synth_share=1.0)
+    assert sorted(items) == sorted([(items[0][0], 0), ("synth", 0)])
+
+
+def test_folds_partition_speakers_and_balance_ages(tmp_path) -> None:
+    from training import folds
+
+    speakers = [f"{s:04d}" for s in range(25)]
+    ages = {s: (8 if int(s) % 2 else 30) for s in speakers}  # 12 children, 13 adults
+    by = folds.speaker_folds(speakers, ages, k=5)
+    assert set(by) == set(speakers) and set(by.values()) == set(range(5))
+    for k in range(5):
+        members = [s for s in speakers if by[s] == k]
+        assert len(members) == 5
+        assert 2 <= sum(ages[s] < 16 for s in members) <= 3
+    assert folds.speaker_folds(reversed(speakers), ages, k=5) == by  # order-free
+    sets = {"clean": {"speakers": [*speakers, "synth"]}}
+    held = train.held_out_speakers(sets, "fold:3", tmp_path)  # no spk2age: ids only
+    assert held == {s for s, k in folds.speaker_folds(speakers, {}, 5).items() if k == 3}
+    assert train.held_out_speakers(sets, "dev", tmp_path) == set(speakers[-12:])
 
 
 def _posteriors(path: list[int], vocab: int = 6, sure: float = 0.9) -> np.ndarray:

@@ -1,9 +1,13 @@
-"""Greedy PER of a shipped model folder on the dev speakers, from raw audio.
+"""Greedy PER of a shipped model folder on held-out speakers, from raw audio.
 
 Runs the model exactly as the app does (AutoProcessor + AutoModelForCTC, one clip at
-a time), prints PER, the top confusions and per-phone recall.
+a time), prints PER two ways — against the prompts (what the learner was asked to
+read; the historical figure) and against the expert-corrected labels (what the
+learner said, as far as the five experts named it: ``training.experts``), the honest
+measure of the ears — then the top confusions and per-phone recall.
 
     python -m training.evaluate --model accent_coach/speech/models/whisper-tiny-ipa-ctc
+    python -m training.evaluate --model runs/fold0/model --holdout fold:0
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ import accent_coach.speech.whisper_ctc  # noqa: F401  (registers the architectur
 from accent_coach.engine.alignment import greedy_decode
 from accent_coach.speech.quantization import quantize_int8
 from accent_coach.speech.registry import EMBEDDED_MODEL_DIR
-from training import data
-from training.metrics import align
+from training import data, experts, folds
+from training.metrics import align, edit_distance
 
 
 def main() -> None:
@@ -31,6 +35,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--int8", action="store_true", help="dynamic int8, as the app runs on CPU")
+    ap.add_argument("--holdout", default="dev", help="'dev' (last 12 speakers) or 'fold:K'")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     processor = AutoProcessor.from_pretrained(args.model)
@@ -39,8 +44,10 @@ def main() -> None:
         model = quantize_int8(model)
     vocab = processor.tokenizer.convert_ids_to_tokens(list(range(model.config.vocab_size)))
     blank = processor.tokenizer.pad_token_id
-    _, dev = data.split(data.read_corpus(args.data))
+    dev = held_out(args.data, args.holdout)
     dev = dev[: args.limit] if args.limit else dev
+    corrected = corrected_labels(args.data, [u.utt for u in dev])
+    said_errors = said_total = 0
     pairs: Counter = Counter()
     ref_count: Counter = Counter()
     by_speaker: dict[str, list[int]] = {}
@@ -61,10 +68,16 @@ def main() -> None:
             if r is not None:
                 ref_count[r] += 1
         spk[1] += len(ref)
+        if u.utt in corrected:
+            said_errors += edit_distance(corrected[u.utt], hyp)
+            said_total += len(corrected[u.utt])
     errors, total = (sum(col) for col in zip(*by_speaker.values()))
     speakers = len(by_speaker)
     print(f"dev: {len(dev)} utterances, {speakers} held-out speakers, {total} phones")
-    print(f"greedy PER: {100 * errors / total:.2f}%")
+    print(f"greedy PER: {100 * errors / total:.2f}% against the prompts")
+    if said_total:
+        print(f"greedy PER: {100 * said_errors / said_total:.2f}% against the expert-corrected "
+              f"labels ({len(corrected)} takes, {said_total} phones)")
     print(f"real-time factor ({args.threads} thread): {compute_s / audio_s:.4f}")
     print(
         "per speaker: " + ", ".join(f"{s} {100 * e / n:.0f}%" for s, (e, n) in by_speaker.items())
@@ -76,6 +89,29 @@ def main() -> None:
     print("\nper-phone recall (correct / expected):")
     for p in sorted(ref_count, key=lambda p: -ref_count[p]):
         print(f"  {p:>4} {pairs[(p, p)] / ref_count[p]:6.1%}  (n={ref_count[p]})")
+
+
+def held_out(root: Path, holdout: str) -> list[data.Utterance]:
+    """The utterances of the speakers a run held out (see train.py --holdout)."""
+    corpus = data.read_corpus(root)
+    if holdout == "dev":
+        return data.split(corpus)[1]
+    k = int(holdout.split(":", 1)[1])
+    by_speaker = folds.speaker_folds({u.speaker for u in corpus}, folds.read_ages(root))
+    return [u for u in corpus if by_speaker[u.speaker] == k]
+
+
+def corrected_labels(root: Path, utts: list[str]) -> dict[str, list[str]]:
+    """Expert-corrected tokens of ``utts`` (empty without the corpus's scores.jsonl)."""
+    if not (root / "scores.jsonl").is_file():
+        return {}
+    takes = experts.read_scores(root)
+    out = {}
+    for u in utts:
+        if u in takes:
+            refs = experts.expert_reference(takes[u])
+            out[u] = experts.corrected_tokens(refs, experts.token_targets(refs, takes[u]))
+    return out
 
 
 if __name__ == "__main__":

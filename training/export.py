@@ -19,6 +19,7 @@ from accent_coach.speech.whisper_ctc import (
     WhisperCTCFeatureExtractor,
     WhisperCTCForCTC,
 )
+from training.whisper_weights import ENCODERS
 
 
 def build_processor(vocab: list[str]) -> Wav2Vec2Processor:
@@ -41,7 +42,8 @@ def build_processor(vocab: list[str]) -> Wav2Vec2Processor:
 def export(checkpoint: Path, out: Path) -> None:
     ck = torch.load(checkpoint, weights_only=False)
     vocab = ck["vocab"]
-    model = WhisperCTCForCTC(WhisperCTCConfig(vocab_size=len(vocab)))
+    encoder = ck.get("args", {}).get("encoder", "tiny.en")
+    model = WhisperCTCForCTC(WhisperCTCConfig(vocab_size=len(vocab), **ENCODERS[encoder]))
     model.load_state_dict(ck["model"])
     out.mkdir(parents=True, exist_ok=True)
     model.eval().half().save_pretrained(out, safe_serialization=True)

@@ -20,8 +20,15 @@ import torch
 
 from accent_coach.engine.alignment import greedy_decode
 from accent_coach.speech.whisper_ctc import WhisperCTCConfig, WhisperCTCForCTC
+from training import data, folds
 from training.metrics import edit_distance
-from training.whisper_weights import encoder_state_dict, packaged_tiny_en, read_ct2
+from training.whisper_weights import (
+    ENCODERS,
+    encoder_file,
+    encoder_state_dict,
+    packaged_tiny_en,
+    read_ct2,
+)
 
 SPECIALS = ["<pad>", "<unk>"]
 TRAIN_SETS = ("clean", "speed", "noisy", "synth")
@@ -44,9 +51,14 @@ def encode_labels(labels: list[str], vocab: dict[str, int]) -> list[int]:
     return [vocab.get(p, 1) for p in labels]
 
 
-def new_model(vocab: list[str], upto: int, head_dropout: float = 0.1) -> WhisperCTCForCTC:
-    model = WhisperCTCForCTC(WhisperCTCConfig(vocab_size=len(vocab), head_dropout=head_dropout))
-    model.load_state_dict(encoder_state_dict(read_ct2(packaged_tiny_en())), strict=False)
+def new_model(
+    vocab: list[str], upto: int, head_dropout: float = 0.1, encoder: str = "tiny.en"
+) -> WhisperCTCForCTC:
+    config = WhisperCTCConfig(vocab_size=len(vocab), head_dropout=head_dropout,
+                              **ENCODERS[encoder])
+    model = WhisperCTCForCTC(config)
+    weights = packaged_tiny_en() if encoder == "tiny.en" else encoder_file(encoder)
+    model.load_state_dict(encoder_state_dict(read_ct2(weights)), strict=False)
     return freeze_below(model, upto)
 
 
@@ -70,13 +82,47 @@ def param_groups(model: WhisperCTCForCTC, args) -> list[dict]:
     return [{"params": head, "lr": args.lr}, *groups]
 
 
+REAL_SETS = ("clean", "speed", "noisy")
+
+
+def held_out_speakers(sets: dict[str, dict], holdout: str, data_root: Path) -> set[str]:
+    """The speakers a run never trains on: ``dev`` = the last DEV_SPEAKERS speaker ids
+    (the shipped recipe's dev set), ``fold:K`` = fold K of ``training.folds``."""
+    speakers = {s for s in sets["clean"]["speakers"] if s != "synth"}
+    if holdout == "dev":
+        return set(sorted(speakers)[-data.DEV_SPEAKERS:])
+    if holdout.startswith("fold:"):
+        k = int(holdout.split(":", 1)[1])
+        by_speaker = folds.speaker_folds(speakers, folds.read_ages(data_root))
+        return {s for s in speakers if by_speaker[s] == k}
+    raise SystemExit(f"--holdout must be 'dev' or 'fold:K', not {holdout!r}")
+
+
+def split_sets(sets: dict[str, dict], held_out: set[str]) -> dict:
+    """The held-out speakers' clean clips as the evaluation set; every copy of their
+    clips (clean, speed, noisy) leaves the training sets."""
+    clean = sets["clean"]
+    keep = [i for i, s in enumerate(clean["speakers"]) if s in held_out]
+    dev = {k: [v[i] for i in keep] for k, v in clean.items() if isinstance(v, list)}
+    for name in REAL_SETS:
+        if name not in sets:
+            continue
+        s = sets[name]
+        rows = [i for i, spk in enumerate(s["speakers"]) if spk not in held_out]
+        for k, v in list(s.items()):
+            if isinstance(v, list):
+                s[k] = [v[i] for i in rows]
+    return dev
+
+
 def epoch_items(sets, rng: random.Random, synth_share: float) -> list[tuple]:
     """One variant (clean/speed/noisy) of each real clip, plus a share of synthetic clips."""
-    real = [n for n in ("clean", "speed", "noisy") if n in sets]
+    real = [n for n in REAL_SETS if n in sets]
+    where = {n: {u: i for i, u in enumerate(sets[n]["ids"])} for n in real}
     items = []
-    for i in range(len(sets["clean"]["ids"])):
-        name = rng.choice(real)
-        items.append((name, i))
+    for uid in dict.fromkeys(u for n in real for u in sets[n]["ids"]):
+        name = rng.choice([n for n in real if uid in where[n]])
+        items.append((name, where[name][uid]))
     if "synth" in sets:
         n = len(sets["synth"]["ids"])
         items += [("synth", i) for i in rng.sample(range(n), int(n * synth_share))]
@@ -182,6 +228,10 @@ def evaluate(model, dev, vocab) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--features", type=Path, default=Path("work_data"))
+    ap.add_argument("--data", type=Path, default=Path("../shared/data/speechocean762-train"),
+                    help="corpus folder (speaker ages, for --holdout fold:K)")
+    ap.add_argument("--holdout", default="dev",
+                    help="'dev' (the last 12 speakers) or 'fold:K' (cross-fitting fold K)")
     ap.add_argument("--run", type=Path, default=Path("runs/tiny"))
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--minutes", type=float, default=0, help="stop after this wall time")
@@ -201,21 +251,27 @@ def main() -> None:
     ap.add_argument("--synth-share", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--encoder", default="tiny.en", choices=sorted(ENCODERS),
+                    help="packaged Whisper encoder (must match the extracted states)")
     ap.add_argument("--labels", type=Path, help="refined labels from training.relabel")
     ap.add_argument("--use-weights", action="store_true", help="with --labels: stray weights")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     args.run.mkdir(parents=True, exist_ok=True)
-    sets = load_sets(args.features, args.sets)
-    dev = torch.load(args.features / "dev.pt", weights_only=False)
-    for d in [*sets.values(), dev]:  # states stored deeper than --upto: train from lower ones
+    sets = load_sets(args.features, sorted(set(args.sets) | {"clean"}))
+    for d in sets.values():  # states stored deeper than --upto: train from lower ones
         d["states"] = [s[: args.upto + 1] for s in d["states"]]
-    vocab_list = build_vocab({**sets, "dev": dev})
+    vocab_list = build_vocab(sets)
+    dev = split_sets(sets, held_out_speakers(sets, args.holdout, args.data))
+    if "clean" not in args.sets:
+        del sets["clean"]
+    print(f"holdout {args.holdout}: {len(dev['ids'])} clips held out, "
+          f"{sum(len(s['ids']) for s in sets.values())} training clips", flush=True)
     if args.labels:
         refine_labels(sets, args.labels, args.use_weights)
     vocab = {p: i for i, p in enumerate(vocab_list)}
-    model = new_model(vocab_list, args.upto, args.head_dropout)
+    model = new_model(vocab_list, args.upto, args.head_dropout, args.encoder)
     opt = torch.optim.AdamW(param_groups(model, args), weight_decay=0.01)
     base_lrs = [g["lr"] for g in opt.param_groups]
     warmup = args.warmup

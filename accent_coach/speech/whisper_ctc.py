@@ -193,6 +193,8 @@ class WhisperCTCForCTC(WhisperCTCPreTrainedModel):
     def continue_encoding(self, states: list[torch.Tensor], key_padding=None) -> list[torch.Tensor]:
         """Run the remaining encoder layers on precomputed lower states (training)."""
         states = list(states)
+        if len(states) > len(self.layers):  # a fully frozen encoder: stored states end
+            return states  # with the normed top layer already (see encode)
         x = states[-1]
         for layer in self.layers[len(states) - 1 :]:
             x = layer(x, key_padding)
@@ -201,18 +203,27 @@ class WhisperCTCForCTC(WhisperCTCPreTrainedModel):
         return states
 
     # --- head ----------------------------------------------------------------------
-    def head_logits(self, states: list[torch.Tensor], key_padding=None) -> torch.Tensor:
+    def mixed_states(self, states: list[torch.Tensor]) -> torch.Tensor:
+        """The learned mix of every layer's (normalised) output: what the head reads."""
         weights = torch.softmax(self.layer_weights, dim=0)
-        x = sum(w * F.layer_norm(s, s.shape[-1:]) for w, s in zip(weights, states))
+        return sum(w * F.layer_norm(s, s.shape[-1:]) for w, s in zip(weights, states))
+
+    def head_logits(self, states: list[torch.Tensor], key_padding=None) -> torch.Tensor:
+        return self._head(self.mixed_states(states), key_padding)
+
+    def _head(self, x: torch.Tensor, key_padding=None) -> torch.Tensor:
         for block in self.head:
             x = block(x, key_padding)
         return self.lm_head(self.head_norm(x))
 
-    def _logits(self, mel: torch.Tensor) -> torch.Tensor:
-        if mel.shape[-1] <= _MAX_MEL_FRAMES:
-            return self.head_logits(self.encode(mel))
-        windows = torch.split(mel, _MAX_MEL_FRAMES, dim=-1)
-        return torch.cat([self.head_logits(self.encode(w)) for w in windows], dim=1)
+    def _outputs(self, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits, mixed encoder states), window by window beyond 30 s."""
+        logits, mixes = [], []
+        for window in torch.split(mel, _MAX_MEL_FRAMES, dim=-1):
+            mix = self.mixed_states(self.encode(window))
+            logits.append(self._head(mix))
+            mixes.append(mix)
+        return torch.cat(logits, dim=1), torch.cat(mixes, dim=1)
 
     def forward(
         self,
@@ -221,18 +232,20 @@ class WhisperCTCForCTC(WhisperCTCPreTrainedModel):
         labels: torch.Tensor | None = None,
         **kwargs,
     ) -> CausalLMOutput:
-        """Frame logits at 50 frames/s.
+        """Frame logits at 50 frames/s (and, with ``output_hidden_states=True``, the mixed
+        encoder states the head reads, one per frame).
 
         Batches padded to the longest clip give the padded clips slightly different
         features than alone (Whisper attends to the padding); run one clip at a time
         where exact scores matter.
         """
         mel = input_features.to(self.stem.conv1.weight.dtype)  # int8 leaves it float
-        logits = self._logits(mel)
+        logits, mix = self._outputs(mel)
         loss = None
         if labels is not None:
             loss = self.ctc_loss(logits, labels, attention_mask)
-        return CausalLMOutput(loss=loss, logits=logits)
+        hidden = (mix,) if kwargs.get("output_hidden_states") else None
+        return CausalLMOutput(loss=loss, logits=logits, hidden_states=hidden)
 
     def output_lengths(self, mel_lengths: torch.Tensor) -> torch.Tensor:
         return (mel_lengths - 1) // 2 + 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 
 from accent_coach.service.api.state import get_state
@@ -13,6 +15,7 @@ from accent_coach.speech.registry import (
     embedded_installed,
     hub_cached,
     registry,
+    scorers,
     transcribers,
 )
 from accent_coach.speech.transcriber import transcriber_status
@@ -25,9 +28,11 @@ async def list_models(request: Request) -> dict:
     """Registered models (ids as ``accent-coach models`` lists them) and their availability."""
     default = get_state(request).manager.selected_name
     rows = []
-    for spec in [*registry(), *transcribers()]:
+    for spec in [*registry(), *transcribers(), *scorers()]:
         if spec.name == EMBEDDED:
             available = embedded_installed()
+        elif spec_kind(spec) == "scorer":
+            available = (Path(spec.path_or_id) / "scorer.safetensors").is_file()
         elif spec_kind(spec) == "transcriber":
             available = transcriber_status(spec).startswith("installed")
         else:
