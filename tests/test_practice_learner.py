@@ -88,7 +88,8 @@ def test_scores_explain_themselves_and_the_table_reads_plainly(monkeypatch, tiny
     assert "poor (below 60)" in legend and "needs work" not in legend
     table = at.dataframe[-1].value
     assert list(table.columns) == [
-        "word", "expected", "heard", "score", "verdict", "start (s)", "end (s)"
+        "word", "expected", "heard", "score", "verdict", "likely instead", "start (s)",
+        "end (s)",
     ]
     assert not table.astype(str).isin(["None", "none", "nan"]).any().any()
 

@@ -8,7 +8,7 @@ from accent_coach.practice.drills import drill_for, weakest_phone, weakest_words
 from ui import plots, views
 
 
-def _phone(expected, heard, score, error="none", start=0.1, end=0.2):
+def _phone(expected, heard, score, error="none", start=0.1, end=0.2, alternatives=()):
     return {
         "expected": expected,
         "heard": heard,
@@ -16,6 +16,7 @@ def _phone(expected, heard, score, error="none", start=0.1, end=0.2):
         "error": error,
         "start": start,
         "end": end,
+        "alternatives": [{"phone": p, "prob": q} for p, q in alternatives],
     }
 
 
@@ -36,8 +37,9 @@ def _result() -> dict:
                 "start": 0.1,
                 "end": 0.5,
                 "phones": [
-                    _phone("θ", "s", 12.0, "substitution"),
-                    _phone("ɪ", "ɪ", 90.0),
+                    _phone("θ", "s", 12.0, "substitution",
+                           alternatives=[("s", 0.62), ("f", 0.21), ("", 0.004)]),
+                    _phone("ɪ", "ɪ", 90.0, alternatives=[("iː", 0.08)]),
                     _phone("ŋ", "ŋ", 85.0),
                     _phone("k", "k", 88.0),
                 ],
@@ -141,9 +143,11 @@ def test_phone_rows_and_tips() -> None:
         "heard": "/s/",
         "score": "12",
         "verdict": "✗ sounded like /s/",
+        "likely instead": "/s/ 62 %, /f/ 21 %",  # under 1 % is left out
         "start (s)": "0.10",
         "end (s)": "0.20",
     }
+    assert rows[1]["likely instead"] == ""  # only flagged sounds list other candidates
     extra = next(r for r in rows if r["expected"] == "–")
     assert extra["heard"] == "/ə/" and extra["verdict"] == "+ extra sound"
     assert extra["score"] == "–" and extra["word"] == "(between words)"
@@ -154,6 +158,16 @@ def test_phone_rows_and_tips() -> None:
     lines = views.tip_lines(_result()["tips"])
     assert "/θ/ sounded like /s/" in lines[0] and "think / sink" in lines[0]
     assert "/θ/ was missing" in lines[1]
+
+
+def test_word_stress_is_said_in_words_when_judged() -> None:
+    word = {"text": "photo", "score": 80.0, "error": "none", "stress": "wrong",
+            "stress_score": 23.0, "phones": []}
+    assert "stress on the wrong syllable" in views.word_title(word)
+    assert views.stress_line(word).startswith("✗ Stress") and "23/100" in views.stress_line(word)
+    word.update(stress="ok", stress_score=91.0)
+    assert "stress" not in views.word_title(word) and views.stress_line(word).startswith("✓")
+    assert views.stress_line({"text": "cat", "stress": None}) == ""
 
 
 def test_figures_show_word_spans_and_scores() -> None:

@@ -73,6 +73,9 @@ def show_words(result: dict[str, Any]) -> None:
         else:
             label = views.word_title(word)
         with st.expander(label, expanded=False):
+            stress = views.stress_line(word)
+            if stress:
+                st.markdown(stress)
             rows = views.phone_rows([word])
             if rows:
                 st.dataframe(rows, hide_index=True, width="stretch")

@@ -25,13 +25,40 @@ def _fmt(score: float | None) -> str:
 
 
 def word_title(word: dict[str, Any]) -> str:
-    """One-line summary of a word: score, band and error, for tooltips and expanders."""
+    """One-line summary of a word: score, band, error and a wrong stress, for tooltips
+    and expanders."""
     band, _, symbol = score_band(word.get("score"))
     error = ERROR_LABELS.get(word.get("error") or "none", word.get("error") or "")
     parts = [f"{word.get('text', '')}: {_fmt(word.get('score'))}/100 {symbol} {band}"]
     if error:
         parts.append(error)
+    if word.get("stress") == "wrong":
+        parts.append("stress on the wrong syllable")
     return " · ".join(parts)
+
+
+def stress_line(word: dict[str, Any]) -> str:
+    """The word-stress verdict in words ("" when the word was not judged: one syllable,
+    or a scorer that does not judge stress)."""
+    verdict, score = word.get("stress"), word.get("stress_score")
+    if verdict is None or score is None:
+        return ""
+    if verdict == "wrong":
+        return (f"✗ Stress: probably on the wrong syllable ({score:.0f}/100 that it is "
+                "right). Listen to the reference and copy which syllable is longer and louder.")
+    return f"✓ Stress: on the right syllable ({score:.0f}/100)."
+
+
+def alternatives_text(phone: dict[str, Any], limit: int = 3) -> str:
+    """The likeliest other sounds in this place: "/ʌ/ 62 %, /ɑː/ 21 %, nothing 5 %"."""
+    parts = []
+    for alt in (phone.get("alternatives") or [])[:limit]:
+        prob = float(alt.get("prob") or 0.0)
+        if prob < 0.01:
+            continue
+        name = f"/{alt['phone']}/" if alt.get("phone") else "nothing"
+        parts.append(f"{name} {prob:.0%}".replace("%", " %"))
+    return ", ".join(parts)
 
 
 INSERTED_STYLE = "color:#7f7f7f;font-style:italic;margin-right:6px;font-size:1.0rem"
@@ -100,6 +127,8 @@ def phone_rows(words: list[dict[str, Any]], worst_first: bool = False) -> list[d
                     "heard": f"/{phone['heard']}/" if phone.get("heard") else "not heard",
                     "score": "–" if score is None else f"{float(score):.0f}",
                     "verdict": _verdict(phone),
+                    "likely instead": alternatives_text(phone)
+                    if phone.get("error") not in (None, "none", "insertion") else "",
                     "start (s)": _seconds(phone.get("start")),
                     "end (s)": _seconds(phone.get("end")),
                 }
