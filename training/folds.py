@@ -20,7 +20,7 @@ import argparse
 from collections.abc import Iterable
 from pathlib import Path
 
-FOLDS = 5  # 25 speakers each on speechocean762-train (125 speakers)
+FOLDS = 3  # 41–42 speakers each on speechocean762-train (125 speakers)
 
 
 def read_ages(root: Path) -> dict[str, int]:
