@@ -120,3 +120,61 @@ def test_unload_then_no_preload_until_asked(
     at.text_input(key="settings_local").input(str(tiny_models["ipa_a"])).run()
     at.button(key="settings_load").click().run()
     assert load_counts["from_pretrained"] == 2 and len(load_toasts(at)) == 1
+
+
+def test_learned_scorer_loads_once_with_its_recognizer_across_sessions(
+    tmp_path, fresh_manager, tiny_models, load_counts: Counter, spinners: list[str],
+    monkeypatch
+):
+    """The learned scorer is a model kind like the recognizer: one load, one spinner, one
+    toast per process, however many reruns and sessions — and a recognizer it was not
+    trained on never loads it."""
+    from tiny_models import build_tiny_scorer
+
+    from accent_coach.speech import manager as model_manager
+    from accent_coach.speech.registry import EXPERT_SCORER, SCORERS, ModelSpec
+    from accent_coach.speech.scorer import file_sha256
+
+    model_a, model_b = tiny_models["ipa_a"], tiny_models["ipa_b"]
+    build_tiny_scorer(tmp_path / "scorer", file_sha256(model_a / "model.safetensors"))
+    monkeypatch.setitem(SCORERS, EXPERT_SCORER, ModelSpec(
+        EXPERT_SCORER, "package", str(tmp_path / "scorer"), kind="scorer"))
+    model_manager._scorer_recognizer.cache_clear()
+    scorer_loads: list[str] = []
+    real_load = model_manager.load_scorer
+    monkeypatch.setattr(model_manager, "load_scorer",
+                        lambda *a, **k: scorer_loads.append("load") or real_load(*a, **k))
+    scorer_spinners: list[str] = []
+    real_spinner = st.spinner
+
+    def spinner(text: str = "", *args, **kwargs):
+        if text.startswith("Loading scorer"):
+            scorer_spinners.append(text)
+        return real_spinner(text, *args, **kwargs)
+
+    monkeypatch.setattr(st, "spinner", spinner)
+
+    def scorer_toasts(at: AppTest) -> list[str]:
+        return [t.value for t in at.toast if t.value.startswith("Loaded scorer")]
+
+    monkeypatch.setenv("ACCENT_COACH_MODEL", str(model_b))  # not the scorer's recognizer
+    other = new_session().run()
+    assert not other.exception and scorer_loads == [] and scorer_spinners == []
+
+    fresh_manager.reset_manager()
+    st.cache_resource.clear()
+    monkeypatch.setenv("ACCENT_COACH_MODEL", str(model_a))
+    first = new_session().run()
+    assert not first.exception
+    assert scorer_loads == ["load"] and len(scorer_spinners) == 1
+    assert len(scorer_toasts(first)) == 1
+    second = new_session()
+    for _ in range(5):
+        first.run()
+        second.run()
+        assert not first.exception and not second.exception
+        assert scorer_toasts(first) == [] and scorer_toasts(second) == []
+    assert scorer_loads == ["load"] and len(scorer_spinners) == 1
+    kinds = {row["id"]: row["kind"] for row in fresh_manager.get_manager().loaded_models()}
+    assert kinds.get(EXPERT_SCORER) == "scorer"
+    model_manager._scorer_recognizer.cache_clear()

@@ -18,13 +18,8 @@ import torch
 from accent_coach.engine.g2p import reference
 from accent_coach.speech import manager as model_manager
 from accent_coach.speech.registry import EXPERT_SCORER, SCORERS, ModelSpec
-from accent_coach.speech.scorer import (
-    ExpertScorer,
-    ScorerConfig,
-    file_sha256,
-    load_scorer,
-    save_scorer,
-)
+from accent_coach.speech.scorer import file_sha256, load_scorer
+from tiny_models import build_tiny_scorer
 from training import agreement, experts
 
 ROW = {  # the corpus's format (README of speechocean762-train), one take
@@ -82,20 +77,8 @@ def test_agreement_maps_tokens_to_expert_phones_and_scores_flags() -> None:
     assert agreement.pcc([1, 2, 3, float("nan")], [2, 4, 6, 1]) == pytest.approx(1.0)
 
 
-def _tiny_scorer(folder: Path, recognizer_sha: str = "", vocab: int = 12) -> ExpertScorer:
-    config = ScorerConfig(phone_dim=7, utterance_dim=5, vocab_size=vocab,
-                          features_version="test", d_model=16, heads=2, layers=1, ffn=32,
-                          recognizer_sha256=recognizer_sha,
-                          flags={"phone_below": 60.0, "word_below": 55.0,
-                                 "stress_below": None})
-    torch.manual_seed(0)
-    model = ExpertScorer(config).eval()
-    save_scorer(model, folder)
-    return model
-
-
 def test_scorer_round_trips_through_safetensors_and_predicts_every_level(tmp_path) -> None:
-    model = _tiny_scorer(tmp_path / "s")
+    model = build_tiny_scorer(tmp_path / "s")
     loaded = load_scorer(tmp_path / "s")
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
         "config.json", "scorer.safetensors"]  # weights and JSON only: nothing executable
@@ -121,7 +104,7 @@ def test_manager_loads_the_scorer_of_its_recognizer_once(
     tmp_path, fresh_manager, tiny_models, monkeypatch
 ) -> None:
     recognizer = tiny_models["ipa_a"]
-    _tiny_scorer(tmp_path / "scorer", file_sha256(recognizer / "model.safetensors"))
+    build_tiny_scorer(tmp_path / "scorer", file_sha256(recognizer / "model.safetensors"))
     spec = ModelSpec(EXPERT_SCORER, "package", str(tmp_path / "scorer"), kind="scorer")
     monkeypatch.setitem(SCORERS, EXPERT_SCORER, spec)
     model_manager._scorer_recognizer.cache_clear()

@@ -47,3 +47,21 @@ def build_tiny_ctc(
     )
     Wav2Vec2ForCTC(config).save_pretrained(folder)
     return folder
+
+
+def build_tiny_scorer(folder: Path, recognizer_sha: str = "", vocab: int = 12):
+    """Save a 1-layer, width-16 learned scorer (random weights) bound to the recognizer
+    whose weights hash to ``recognizer_sha``; returns the model."""
+    import torch
+
+    from accent_coach.speech.scorer import ExpertScorer, ScorerConfig, save_scorer
+
+    config = ScorerConfig(phone_dim=7, utterance_dim=5, vocab_size=vocab,
+                          features_version="test", d_model=16, heads=2, layers=1, ffn=32,
+                          recognizer_sha256=recognizer_sha,
+                          flags={"phone_below": 60.0, "word_below": 55.0,
+                                 "stress_below": None})
+    torch.manual_seed(0)
+    model = ExpertScorer(config).eval()
+    save_scorer(model, folder)
+    return model
