@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import accent_coach.runtime  # noqa: F401 - the product's memory caps, before torch loads
+from benchmarks.scorer_choice import resolve_all
 
 SENTENCES = [
     "The quick brown fox jumps over the lazy dog.",
@@ -56,7 +57,9 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(repeats: int, batch_items: int, durations: list[float], prosody: bool) -> dict:
+def run(repeats: int, batch_items: int, durations: list[float], prosody: bool,
+        scorers: dict | None = None) -> dict:
+    scorers = scorers or {"auto": "auto"}
     import soundfile as sf
     import torch
 
@@ -75,19 +78,23 @@ def run(repeats: int, batch_items: int, durations: list[float], prosody: bool) -
                     "rss_mb_before_load": round(rss0, 1), "latency": {}}
     clips = {d: _clip(d) for d in durations}
     for d, (wav, text) in clips.items():
-        assess(wav, text, loaded=loaded, with_prosody=prosody)  # warm-up
-        times = []
-        for _ in range(repeats):
-            espeak_reference_contour.cache_clear()  # a new sentence each time: worst case
-            t = time.perf_counter()
-            assess(wav, text, loaded=loaded, with_prosody=prosody)
-            times.append((time.perf_counter() - t) * 1000)
-        report["latency"][f"{d:g}s"] = {
-            "audio_s": round(len(wav) / 16000, 2),
-            "p50_ms": round(float(np.percentile(times, 50)), 1),
-            "p95_ms": round(float(np.percentile(times, 95)), 1),
-            "rtf": round(float(np.median(times)) / 1000 / (len(wav) / 16000), 3),
-        }
+        times: dict[str, list[float]] = {name: [] for name in scorers}
+        for name, scorer in scorers.items():
+            assess(wav, text, loaded=loaded, with_prosody=prosody, scorer=scorer)  # warm-up
+        for _ in range(repeats):  # scorers interleaved: the same machine load for each
+            for name, scorer in scorers.items():
+                espeak_reference_contour.cache_clear()  # a new sentence each time: worst case
+                t = time.perf_counter()
+                assess(wav, text, loaded=loaded, with_prosody=prosody, scorer=scorer)
+                times[name].append((time.perf_counter() - t) * 1000)
+        for name, series in times.items():
+            key = f"{d:g}s" if len(times) == 1 else f"{d:g}s {name}"
+            report["latency"][key] = {
+                "audio_s": round(len(wav) / 16000, 2),
+                "p50_ms": round(float(np.percentile(series, 50)), 1),
+                "p95_ms": round(float(np.percentile(series, 95)), 1),
+                "rtf": round(float(np.median(series)) / 1000 / (len(wav) / 16000), 3),
+            }
     report["peak_rss_mb"] = round(_rss_mb(), 1)
     with tempfile.TemporaryDirectory() as tmp:
         lines, total = [], 0.0
@@ -184,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-items", type=int, default=12)
     ap.add_argument("--durations", default="2,5,15")
     ap.add_argument("--no-prosody", action="store_true")
+    ap.add_argument("--scorer", default="auto",
+                    help="auto | rules | scorer folder; several comma-separated (same run)")
     ap.add_argument("--profile", action="store_true", help="stage breakdown instead")
     args = ap.parse_args(argv)
     durations = [float(x) for x in args.durations.split(",")]
@@ -191,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(profile(durations[-1] if len(durations) == 1 else 5.0, args.repeats),
                          indent=2))
         return 0
-    print(json.dumps(run(args.repeats, args.batch_items, durations, not args.no_prosody),
+    print(json.dumps(run(args.repeats, args.batch_items, durations, not args.no_prosody,
+                         resolve_all(args.scorer)),
                      indent=2))
     return 0
 

@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from benchmarks.devdata import available, corpus_words, held_out
+from benchmarks.scorer_choice import resolve
 
 
 def _swap(words: list[str], vocab: list[str], rng: random.Random) -> tuple[list[str], int]:
@@ -50,7 +51,8 @@ def _sweep(swapped: list[float], others: list[float], true: list[float]) -> list
     return rows
 
 
-def evaluate(limit: int | None, speakers: str, seed: int = 0, sweep: bool = False) -> dict:
+def evaluate(limit: int | None, speakers: str, seed: int = 0, sweep: bool = False,
+             scorer: object = "auto") -> dict:
     import torch
 
     from accent_coach.engine.assess import assess
@@ -77,9 +79,11 @@ def evaluate(limit: int | None, speakers: str, seed: int = 0, sweep: bool = Fals
         post = posteriors(loaded, clip.samples)
         words = u.text.split()
         swapped, pos = _swap(words, vocab, rng)
-        true = assess(clip.samples, u.text, loaded=loaded, precomputed=post, with_prosody=False)
+        true = assess(clip.samples, u.text, loaded=loaded, precomputed=post, with_prosody=False,
+                      scorer=scorer)
         fake = assess(clip.samples, " ".join(swapped), loaded=loaded, precomputed=post,
-                      with_prosody=False)
+                      with_prosody=False,
+                      scorer=scorer)
         tw = [w for w in true.words if w.error != "insertion"]
         fw = [w for w in fake.words if w.error != "insertion"]
         if len(tw) != len(words) or len(fw) != len(words):
@@ -115,11 +119,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="which half of the held-out speakers (first half tunes thresholds)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--sweep", action="store_true", help="rates for word-score thresholds")
+    ap.add_argument("--scorer", default="auto", help="auto | rules | scorer folder")
     args = ap.parse_args(argv)
     if not available():
         print("speechocean762-train not found (set ACCENT_COACH_DEV_DATA); skipped")
         return 0
-    print(json.dumps(evaluate(args.limit, args.speakers, args.seed, args.sweep), indent=2))
+    print(json.dumps(evaluate(args.limit, args.speakers, args.seed, args.sweep,
+                                     resolve(args.scorer)), indent=2))
     return 0
 
 

@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from benchmarks.devdata import available, held_out
+from benchmarks.scorer_choice import resolve
 
 
 def _sweep(own: list[dict], other: list[dict]) -> list[dict]:
@@ -34,7 +35,8 @@ def _sweep(own: list[dict], other: list[dict]) -> list[dict]:
     return rows
 
 
-def evaluate(speakers: str, limit: int | None, seed: int = 0, sweep: bool = False) -> dict:
+def evaluate(speakers: str, limit: int | None, seed: int = 0, sweep: bool = False,
+             scorer: object = "auto") -> dict:
     import torch
 
     from accent_coach.engine.assess import assess
@@ -58,7 +60,8 @@ def evaluate(speakers: str, limit: int | None, seed: int = 0, sweep: bool = Fals
         post = posteriors(loaded, clip.samples)
         wrong = rng.choice([t for t in texts if t != u.text])
         for text, bucket in ((u.text, own), (wrong, other)):
-            res = assess(clip.samples, text, loaded=loaded, precomputed=post, with_prosody=False)
+            res = assess(clip.samples, text, loaded=loaded, precomputed=post, with_prosody=False,
+                      scorer=scorer)
             bucket.append(res.details["text_match"])
     out = {
         "speakers": keep,
@@ -78,11 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="at most N takes")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--scorer", default="auto", help="auto | rules | scorer folder")
     args = ap.parse_args(argv)
     if not available():
         print("speechocean762-train not found (set ACCENT_COACH_DEV_DATA); skipped")
         return 0
-    print(json.dumps(evaluate(args.speakers, args.limit, args.seed, args.sweep), indent=2))
+    print(json.dumps(evaluate(args.speakers, args.limit, args.seed, args.sweep,
+                                     resolve(args.scorer)), indent=2))
     return 0
 
 

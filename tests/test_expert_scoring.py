@@ -9,17 +9,16 @@ the tiny Wav2Vec2 checkpoints); the scorer's quality is measured by
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from tiny_models import build_tiny_scorer
 
 from accent_coach.engine.g2p import reference
 from accent_coach.speech import manager as model_manager
 from accent_coach.speech.registry import EXPERT_SCORER, SCORERS, ModelSpec
 from accent_coach.speech.scorer import file_sha256, load_scorer
-from tiny_models import build_tiny_scorer
 from training import agreement, experts
 
 ROW = {  # the corpus's format (README of speechocean762-train), one take
