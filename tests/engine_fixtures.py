@@ -63,11 +63,15 @@ def tiny_random_model(output_kind: str = "ipa") -> FakeLoaded:
     return FakeLoaded("tiny-random", proc, model, "cpu", None, output_kind, vocab, 0)
 
 
+@functools.cache
 def embedded_model() -> Any:
-    """The real embedded recognizer, loaded through the model manager (cached there)."""
-    from accent_coach.speech.manager import get_manager
+    """The real embedded recognizer exactly as the app runs it on a CPU (int8), loaded
+    once for the test process and private to it: whatever another test selects in the
+    process-wide model manager, quality tests score with this model."""
+    from accent_coach.speech.manager import load_checkpoint
+    from accent_coach.speech.registry import embedded_spec
 
-    return get_manager().load_model(None)
+    return load_checkpoint(embedded_spec(), "cpu", "auto")
 
 
 def speech(text: str, voice: str = "us", rate: int = 150) -> np.ndarray:
