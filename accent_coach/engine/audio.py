@@ -18,8 +18,8 @@ import numpy as np
 from accent_coach.config import limits
 from accent_coach.engine.result_warnings import ResultWarning, warning
 from accent_coach.errors import AccentCoachError
+from accent_coach.speech import SAMPLE_RATE
 
-SAMPLE_RATE = 16_000
 MIN_SECONDS = 0.3  # shorter than one syllable: nothing to score
 MAX_INPUT_RATE = 768_000  # highest sample rate any audio interface records
 SILENCE_RMS = 1e-3  # about -60 dBFS

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from accent_coach.config import DEFAULT_MODEL, Settings, get_settings
+from accent_coach.runtime import release_memory
 from accent_coach.speech.quantization import is_quantized, quantize_int8, weight_tensors
 from accent_coach.speech.registry import (
     EMBEDDED_REQUIRED_FILES,
@@ -393,8 +394,7 @@ def _free_memory() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    release_memory()
 
 
 M_MMAP_THRESHOLD = -3  # glibc mallopt parameter

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
+from accent_coach.speech import SAMPLE_RATE
+
 CHUNK_SECONDS = 20.0
 OVERLAP_SECONDS = 1.0
 

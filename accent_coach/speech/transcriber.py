@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 
 from accent_coach.config import data_dir
+from accent_coach.speech import SAMPLE_RATE
 from accent_coach.speech.registry import (
     ModelLoadError,
     ModelSpec,
     hub_reachable,
 )
 
-SAMPLE_RATE = 16_000
 # Below these, the transcript is too unsure to score pronunciation against.
 MIN_AVG_LOGPROB = -1.0
 MAX_NO_SPEECH_PROB = 0.6
