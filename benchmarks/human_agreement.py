@@ -14,7 +14,9 @@ Held out means held out from everything that produced the scores:
   that speaker — all 125 speakers;
 * ``--scorer rules``: the hand-set formulas; ``--scorer 'runs/scorer/fold{k}'``: the
   learned scorer trained without the speaker's fold (``training/scorer.py crossval``).
-  The shipped scorer saw every speaker and is never benchmarked here.
+  The shipped scorer saw every speaker and is never benchmarked here. Several scorers
+  separated by commas (``--scorer 'rules,runs/scorer/fold{k}'``) are measured on the
+  same recognition of each take (one row each): before and after in one run.
 
     python -m benchmarks.human_agreement --recognizers shipped --scorer rules
     python -m benchmarks.human_agreement --recognizers 'runs/fold{k}/model' \\
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scorer", default="rules")
     ap.add_argument("--limit", type=int, default=0, help="at most this many takes")
     ap.add_argument("--speakers", type=int, default=0, help="at most this many speakers")
-    ap.add_argument("--name", default="", help="row name in the printed table")
+    ap.add_argument("--name", default="", help="row name (one scorer) or prefix (several)")
     ap.add_argument("--json", type=Path, help="write the figures here too")
     args = ap.parse_args(argv)
     if not available(args.data):
@@ -83,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from accent_coach.engine.assess import assess
+    from accent_coach.engine.audio import load_audio
     from accent_coach.speech.manager import get_manager, load_checkpoint
+    from accent_coach.speech.posteriors import posteriors
     from accent_coach.speech.registry import resolve_model
     from accent_coach.speech.scorer import load_scorer
     from training import data, experts, folds
@@ -109,21 +113,22 @@ def main(argv: list[str] | None = None) -> int:
                 cache[k] = load_checkpoint(resolve_model(path), "cpu", "int8")
             return cache[k]
 
-    scorers: dict[int, object] = {}
+    choices = [c for c in args.scorer.split(",") if c]
+    scorers: dict[tuple[str, int], object] = {}
 
-    def scorer(k: int):
-        if args.scorer == "rules":
-            return "rules"
-        if k not in scorers:
-            scorers[k] = load_scorer(Path(args.scorer.format(k=k)))
-        return scorers[k]
+    def scorer(choice: str, k: int):
+        if choice in ("rules", "auto"):
+            return choice
+        if (choice, k) not in scorers:
+            scorers[choice, k] = load_scorer(Path(choice.format(k=k)))
+        return scorers[choice, k]
 
     if args.speakers:
         keep = sorted({u.speaker for u in utts})[: args.speakers]
         utts = [u for u in utts if u.speaker in keep]
     utts = sorted(utts, key=lambda u: (fold_of[u.speaker], u.utt))
     utts = utts[: args.limit] if args.limit else utts
-    collected = Collected()
+    collected = {c: Collected() for c in choices}
     t0 = time.perf_counter()
     skipped = 0
     for n, u in enumerate(utts):
@@ -132,22 +137,28 @@ def main(argv: list[str] | None = None) -> int:
         refs = experts.expert_reference(take)
         targets = experts.token_targets(refs, take)
         text = " ".join(w.text for w in take.words).lower()
-        result = assess(str(u.audio), text, loaded=recognizer(k), references=refs,
-                        scorer=scorer(k))
+        loaded = recognizer(k)
+        clip = load_audio(str(u.audio))
+        post = posteriors(loaded, clip.samples, states=True)  # one recognition, all scorers
         try:
-            score_take(result, take, targets, collected, u.speaker)
+            for choice in choices:
+                result = assess(clip.samples, text, loaded=loaded, references=refs,
+                                precomputed=post, scorer=scorer(choice, k))
+                score_take(result, take, targets, collected[choice], u.speaker)
         except ValueError as exc:
             skipped += 1
             print(f"skipped {exc}", file=sys.stderr)
         if n % 250 == 0:
             print(f"{n}/{len(utts)} takes, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    report = collected.report()
-    report["skipped"] = skipped
-    name = args.name or f"{args.recognizers} + {args.scorer}"
-    print(table({name: report}))
-    print(json.dumps(report, indent=1))
+    rows = {}
+    for choice in choices:
+        name = (args.name if len(choices) == 1 and args.name
+                else f"{args.name}{args.recognizers} + {choice}")
+        rows[name] = {**collected[choice].report(), "skipped": skipped}
+    print(table(rows))
+    print(json.dumps(rows, indent=1))
     if args.json:
-        args.json.write_text(json.dumps({"name": name, **report}, indent=1))
+        args.json.write_text(json.dumps(rows, indent=1))
     return 0
 
 
