@@ -37,7 +37,7 @@ from accent_coach.engine.stages.featurize import FEATURES_VERSION
 from accent_coach.speech.scorer import ExpertScorer, ScorerConfig, file_sha256, save_scorer
 from training import experts, folds
 from training.agreement import Collected, flag_quality, table
-from training.scorer_data import TakeRecord, token_targets
+from training.scorer_data import TakeRecord, load_records, token_targets
 
 ASPECTS = ("accuracy", "fluency", "prosodic", "total")
 
@@ -204,10 +204,6 @@ def _threshold(pred, truth, min_precision: float, allow_none: bool = False) -> f
     if best is None:
         return None if allow_none else fallback
     return best
-
-
-def load_records(path: Path) -> list[TakeRecord]:
-    return torch.load(path, weights_only=False)
 
 
 def crossval(args) -> None:

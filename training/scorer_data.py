@@ -66,6 +66,25 @@ def record(take_result, take: experts.ExpertTake, targets, utt, fold: int) -> Ta
     )
 
 
+def load_records(path: Path) -> list[TakeRecord]:
+    """Records written by this module, also those pickled as ``__main__.TakeRecord`` by
+    an earlier version of its command line."""
+    import sys
+
+    import torch
+
+    main = sys.modules["__main__"]
+    added = not hasattr(main, "TakeRecord")
+    if added:
+        main.TakeRecord = TakeRecord  # type: ignore[attr-defined]
+    try:
+        raw = torch.load(path, weights_only=False)
+    finally:
+        if added:
+            del main.TakeRecord  # type: ignore[attr-defined]
+    return [r if type(r) is TakeRecord else TakeRecord(**vars(r)) for r in raw]
+
+
 def token_targets(r: TakeRecord) -> list[experts.TokenTarget]:
     """The record's tokens as ``experts.TokenTarget`` (for ``training.agreement``)."""
     return [
@@ -98,7 +117,7 @@ def main() -> None:
     wanted = args.folds if args.folds else list(range(folds.FOLDS))
     out: list[TakeRecord] = []
     if args.out.exists():  # resume: keep the folds already done
-        out = [r for r in torch.load(args.out, weights_only=False) if r.fold not in wanted]
+        out = [r for r in load_records(args.out) if r.fold not in wanted]
     for k in wanted:
         with quiet_transformers():
             loaded = load_checkpoint(resolve_model(args.recognizers.format(k=k)), "cpu", "int8")
@@ -118,4 +137,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # run the module's own main so pickled records name ``training.scorer_data.TakeRecord``
+    # (not ``__main__.TakeRecord``, which no other program could load)
+    from training.scorer_data import main as module_main
+
+    module_main()
