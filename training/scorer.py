@@ -153,11 +153,8 @@ def agreement(records, predictions, takes, flags: dict) -> dict:
     for r, p in zip(records, predictions):
         take = takes[r.utt]
         phone_flags = [s * 50 < flags["phone_below"] for s in p["phone"]]
-        by_word: dict[int, bool] = {}
-        for w, bad in zip(r.word_of, phone_flags):
-            by_word[int(w)] = by_word.get(int(w), False) or bad
-        words = [(acc, st, tot, acc * 10 < flags["word_below"] or by_word.get(w, False))
-                 for w, (acc, st, tot) in enumerate(p["word"])]
+        # a word is flagged on its predicted accuracy alone, as the engine does
+        words = [(acc, st, tot, acc * 10 < flags["word_below"]) for acc, st, tot in p["word"]]
         utterance = {a: p[a] for a in ASPECTS}
         utterance["completeness"] = r.rule["completeness"] / 10
         c.add_take(take, token_targets(r), p["phone"], phone_flags, words, utterance,

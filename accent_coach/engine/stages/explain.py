@@ -98,8 +98,8 @@ def _grade_word(word: WordResult, w: int, scores, omitted: bool) -> None:
     low = word.score is not None and word.score < flags.word_below
     if flags.rules:
         bad = low or min(p.score for p in scored) < SEVERE_PHONE_BELOW
-    else:
-        bad = low or any(p.error != "none" for p in scored)
+    else:  # the experts' word verdict alone: one accented sound leaves a word "accented"
+        bad = low  # (their 7–9), not mispronounced; the sound is still flagged in it
     word.error = "omission" if omitted else "mispronunciation" if bad else "none"
 
 
