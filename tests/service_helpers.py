@@ -180,3 +180,24 @@ def celery_worker(broker_url: str, data_dir: Path, concurrency: int = 1) -> Iter
             proc.kill()
             proc.wait()
         log.close()
+
+
+def flac_bomb(seconds: int = 300, channels: int = 8, rate: int = 192_000) -> bytes:
+    """The issue-20 decompression bomb: ~476 KB of FLAC silence that decodes to ~1.8 GB."""
+    import numpy as np
+
+    buf = io.BytesIO()
+    with sf.SoundFile(buf, "w", samplerate=rate, channels=channels, format="FLAC",
+                      subtype="PCM_16") as f:
+        block = np.zeros((rate, channels), dtype=np.int16)
+        for _ in range(seconds):
+            f.write(block)
+    return buf.getvalue()
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM (peak resident memory) of a process, in MB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmHWM for process {pid}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accent_coach.service.errors import AudioTooLong, InvalidRequest
+from accent_coach.service.errors import API_LIMIT_HINT, InvalidRequest
 from accent_coach.service.result_cache import ResultCache, cached_call, result_key
 from accent_coach.speech.manager import ASRModelManager
 from accent_coach.speech.registry import resolve_model
@@ -39,20 +39,16 @@ def assess_bytes(
     The model is held by a lease while it runs, so an unload request waits for it.
     """
     from accent_coach.config import limits
-    from accent_coach.engine.audio import SAMPLE_RATE, load_audio
+    from accent_coach.engine.audio import load_audio
     from accent_coach.engine.deadline import call_with_time_limit
 
     if accent not in ACCENTS:
         raise InvalidRequest(f"accent must be one of {', '.join(ACCENTS)}, not {accent!r}.")
     if not text or not text.strip():
         raise InvalidRequest("text is empty: send the sentence that was read aloud.")
-    decoded = load_audio(audio)  # AudioError for corrupt, silent or too-short audio
-    seconds = decoded.samples.size / SAMPLE_RATE
-    if seconds > max_seconds:
-        raise AudioTooLong(
-            f"The recording lasts {seconds:.1f} s; this server accepts at most "
-            f"{max_seconds:g} s (ACCENT_COACH_API_MAX_SECONDS)."
-        )
+    # AudioError for corrupt, silent or too-short audio; AudioTooLong from the header,
+    # before the samples are decoded
+    decoded = load_audio(audio, max_seconds=max_seconds, hint=API_LIMIT_HINT)
     name = resolve_model(model or manager.selected_name).name
     key = result_key(audio, text, accent, name)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from accent_coach.engine.audio import AudioTooLong  # noqa: F401 - one class, one status (413)
 from accent_coach.errors import AccentCoachError
+
+API_LIMIT_HINT = "ACCENT_COACH_API_MAX_SECONDS on this server"
 
 
 class InvalidRequest(AccentCoachError):
@@ -12,11 +15,6 @@ class InvalidRequest(AccentCoachError):
 
 class UploadTooLarge(AccentCoachError):
     code = "upload_too_large"
-    http_status = 413
-
-
-class AudioTooLong(AccentCoachError):
-    code = "audio_too_long"
     http_status = 413
 
 

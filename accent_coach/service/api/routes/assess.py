@@ -55,15 +55,10 @@ async def transcribe(
 def transcribe_bytes(data: bytes, *, model: str | None, manager, max_seconds: float) -> dict:
     """Decode → the transcriber (loaded once by the manager) → text and confidence."""
     from accent_coach.engine.audio import load_audio
-    from accent_coach.service.errors import AudioTooLong
+    from accent_coach.service.errors import API_LIMIT_HINT
     from accent_coach.speech.transcriber import transcribe as run_whisper
 
-    clip = load_audio(data)
-    if clip.duration > max_seconds:
-        raise AudioTooLong(
-            f"The recording lasts {clip.duration:.1f} s; this server accepts at most "
-            f"{max_seconds:g} s (ACCENT_COACH_API_MAX_SECONDS)."
-        )
+    clip = load_audio(data, max_seconds=max_seconds, hint=API_LIMIT_HINT)
     loaded = manager.load_transcriber(model)
     heard = run_whisper(loaded, clip.samples)
     return {
