@@ -28,6 +28,25 @@ class NotFound(AccentCoachError):
     http_status = 404
 
 
+class Conflict(AccentCoachError):
+    """The request does not fit the resource's state (e.g. cancelling a finished job)."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class UnknownModel(AccentCoachError):
+    """One answer for every model name the API does not accept, whatever the disk holds."""
+
+    code = "model_unknown"
+    http_status = 422
+
+
+class BodyTimeout(AccentCoachError):
+    code = "body_timeout"
+    http_status = 408
+
+
 class ServiceConfigError(AccentCoachError):
     """The server was started in a way that would be unsafe or cannot work."""
 
