@@ -6,6 +6,7 @@ judged by the same rules and land in the same result cache.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from accent_coach.service.errors import API_LIMIT_HINT, InvalidRequest
@@ -14,6 +15,28 @@ from accent_coach.speech.manager import ASRModelManager
 from accent_coach.speech.registry import resolve_model
 
 ACCENTS = ("us", "uk")
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format, surrogate, private, unassigned
+
+
+def clean_text(text: str) -> str:
+    """The text as it is keyed, assessed and echoed: NFC, whitespace runs as one space.
+
+    Normalized once here, so two texts that differ only in exotic whitespace are one
+    cache entry *and* one answer (each client once got the first client's spelling).
+    Control and invisible characters (bidi overrides, zero-width spaces) are refused:
+    they cannot be read aloud, and were echoed back verbatim.
+    """
+    text = unicodedata.normalize("NFC", text)
+    for position, char in enumerate(text, 1):
+        if char not in "\t\n\r" and unicodedata.category(char) in _INVISIBLE:
+            raise InvalidRequest(
+                f"text contains an invisible or control character (U+{ord(char):04X} at "
+                f"position {position}); send the plain sentence.", code="text_invalid",
+            )
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidRequest("text is empty: send the sentence that was read aloud.")
+    return text
 
 
 def _engine_assess():
@@ -40,12 +63,11 @@ def assess_bytes(
     """
     from accent_coach.config import limits
     from accent_coach.engine.audio import load_audio
-    from accent_coach.engine.deadline import call_with_time_limit
+    from accent_coach.service.deadline import run_with_deadline
 
     if accent not in ACCENTS:
         raise InvalidRequest(f"accent must be one of {', '.join(ACCENTS)}, not {accent!r}.")
-    if not text or not text.strip():
-        raise InvalidRequest("text is empty: send the sentence that was read aloud.")
+    text = clean_text(text or "")
     # AudioError for corrupt, silent or too-short audio; AudioTooLong from the header,
     # before the samples are decoded
     decoded = load_audio(audio, max_seconds=max_seconds, hint=API_LIMIT_HINT)
@@ -57,8 +79,8 @@ def assess_bytes(
             outcome = _engine_assess()(decoded.samples, text, accent=accent, loaded=loaded)
         return outcome.to_dict()
 
-    timeout = limits().item_timeout  # ACCENT_COACH_ITEM_TIMEOUT: answered on time (504)
-    result, hit = cached_call(key, lambda: call_with_time_limit(compute, timeout), cache)
+    timeout = limits().item_timeout  # ACCENT_COACH_ITEM_TIMEOUT: 504, and the work stops
+    result, hit = cached_call(key, lambda: run_with_deadline(compute, timeout), cache)
     if item_id is not None:
         result = {**result, "id": item_id}
     return result, hit

@@ -11,7 +11,7 @@ from typing import Any
 
 from accent_coach.config import Settings
 from accent_coach.errors import AccentCoachError
-from accent_coach.service.errors import NotFound
+from accent_coach.service.errors import Conflict, NotFound
 from accent_coach.service.jobs.store import JobStore
 from accent_coach.service.jobs.webhook import deliver
 
@@ -32,6 +32,7 @@ class JobService:
         self.store = store
         self.settings = settings
         self.webhook_backoff = RETRY_BACKOFF
+        store.expire_audio(settings.job_retention)  # what ran out while the server was down
 
     def submit(
         self, items: list[dict[str, Any]], *, accent: str, model: str | None,
@@ -51,17 +52,27 @@ class JobService:
         return job
 
     def cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancel an unfinished job; Conflict (409) once it has finished either way."""
         self.get(job_id)
-        self._revoke(self.store.cancel(job_id))
+        tasks = self.store.cancel(job_id)
+        if tasks is None:
+            raise Conflict(f"Job '{job_id}' has already finished; there is nothing to cancel.")
+        self._revoke(tasks)
+        self.store.drop_audio(job_id, keep_failed=False)
         return self.get(job_id)
 
     def retry(self, job_id: str) -> dict[str, Any]:
         """Queue the job's failed items again (e.g. after installing a missing model)."""
         job = self.get(job_id)
         if job["status"] == "cancelled":
-            return job
-        if self.store.requeue_failed(job_id):
-            self._dispatch(job_id)
+            raise Conflict(f"Job '{job_id}' was cancelled; submit it again instead.")
+        if job["progress"].get("failed") and not self.store.requeue_failed(job_id):
+            raise Conflict(
+                f"Job '{job_id}' no longer has its failed items' audio: it is kept "
+                f"{self.settings.job_retention:g} s after a job finishes "
+                "(ACCENT_COACH_JOB_RETENTION); submit them again."
+            )
+        self._dispatch(job_id)
         return self.get(job_id)
 
     def close(self) -> None:
@@ -77,16 +88,29 @@ class JobService:
 
     def _after_item(self, job_id: str) -> None:
         if self.store.finish_if_done(job_id):
+            self._forget_audio(job_id)
             job = self.store.get(job_id)
             if job and job["webhook_url"]:
                 threading.Thread(
                     target=self._notify, args=(job,), name="job-webhook", daemon=True
                 ).start()
 
+    def _forget_audio(self, job_id: str) -> None:
+        """A finished job's audio goes: at once for items that are done, after
+        ``ACCENT_COACH_JOB_RETENTION`` for failed ones (which a retry needs)."""
+        retention = self.settings.job_retention
+        self.store.drop_audio(job_id, keep_failed=retention > 0)
+        self.store.expire_audio(retention)  # older jobs whose retention has run out
+        if retention > 0:
+            timer = threading.Timer(retention + 0.05, self.store.expire_audio, (retention,))
+            timer.daemon = True
+            timer.start()
+
     def _notify(self, job: dict[str, Any]) -> None:
         outcome = deliver(
             job["webhook_url"], {"event": "job.completed", "job": job},
-            self.settings.api_key, backoff=self.webhook_backoff,
+            self.settings.api_key, allow=self.settings.webhook_allow,
+            backoff=self.webhook_backoff,
         )
         self.store.set_job(job["id"], webhook_status=outcome)
         log.info("webhook for job %s: %s", job["id"], outcome)

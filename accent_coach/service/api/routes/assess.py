@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from accent_coach.service.api.state import get_state
 from accent_coach.service.api.uploads import read_upload
 from accent_coach.service.assessment import assess_bytes
+from accent_coach.service.model_names import accepted_model
 
 router = APIRouter(tags=["assess"])
 CACHE_HEADER = "X-Accent-Coach-Cache"
@@ -26,6 +27,7 @@ async def assess(
 ) -> dict:
     """Score one recording; the result is the CLI's ``--json`` schema (header says cache hit)."""
     state = get_state(request)
+    model = accepted_model(model, state.settings)
     data = await read_upload(audio, state.settings)
     result, hit = await state.run(partial(
         assess_bytes, data, text, accent=accent, model=model, manager=state.manager,
@@ -45,6 +47,7 @@ async def transcribe(
     """Free transcription with Whisper (the tutor's transcriber, loaded once), with its
     confidence: ``confident`` false means the words are not reliable enough to use."""
     state = get_state(request)
+    model = accepted_model(model, state.settings)
     data = await read_upload(audio, state.settings)
     return await state.run(partial(
         transcribe_bytes, data, model=model, manager=state.manager,
