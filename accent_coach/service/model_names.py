@@ -28,17 +28,14 @@ def accepted_model(name: str | None, settings: Settings) -> str | None:
         return name
     folder = _folder_in_models_dir(name, settings.api_models_dir)
     if folder is None:
-        raise unknown(name)
+        raise UnknownModel(UNKNOWN_MESSAGE)  # the name is not echoed: one answer for all
     return str(folder)
 
 
-def unknown(name: str) -> UnknownModel:
-    shown = name if len(name) <= 60 and name.isprintable() else name[:60].encode(
-        "unicode_escape").decode("ascii") + "…"
-    return UnknownModel(
-        f"Unknown model '{shown}': use an id from GET /v1/models, or the name of a folder in "
-        "this server's models directory (ACCENT_COACH_MODELS_DIR)."
-    )
+UNKNOWN_MESSAGE = (
+    "Unknown model: use an id from GET /v1/models, or the name of a folder in this "
+    "server's models directory (ACCENT_COACH_MODELS_DIR)."
+)
 
 
 def _registered(settings: Settings) -> set[str]:
