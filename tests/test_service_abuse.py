@@ -46,7 +46,8 @@ def test_the_bomb_is_refused_by_the_server_without_its_memory(tmp_path):
     model already loaded) grows < 100 MB — over /v1/assess and through a batch job."""
     bomb = flac_bomb()
     port = free_port()
-    env = {**os.environ, "ACCENT_COACH_DATA_DIR": str(tmp_path), "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "ACCENT_COACH_DATA_DIR": str(tmp_path), "PYTHONPATH": os.getcwd(),
+           "ACCENT_COACH_PRELOAD": "1"}  # the baseline includes the loaded model
     env.pop("ACCENT_COACH_API_KEY", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "accent_coach.cli", "serve", "--port", str(port),
