@@ -7,9 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
+from accent_coach.config import limits
 from accent_coach.service.api.state import get_state
 from accent_coach.service.api.uploads import read_upload
 from accent_coach.service.assessment import assess_bytes
+from accent_coach.service.deadline import run_with_deadline
 from accent_coach.service.model_names import accepted_model
 
 router = APIRouter(tags=["assess"])
@@ -49,10 +51,9 @@ async def transcribe(
     state = get_state(request)
     model = accepted_model(model, state.settings)
     data = await read_upload(audio, state.settings)
-    return await state.run(partial(
-        transcribe_bytes, data, model=model, manager=state.manager,
-        max_seconds=state.settings.api_max_seconds,
-    ))
+    work = partial(transcribe_bytes, data, model=model, manager=state.manager,
+                   max_seconds=state.settings.api_max_seconds)
+    return await state.run(run_with_deadline, work, limits().item_timeout)
 
 
 def transcribe_bytes(data: bytes, *, model: str | None, manager, max_seconds: float) -> dict:
