@@ -33,6 +33,8 @@ class JobService:
         self.settings = settings
         self.webhook_backoff = RETRY_BACKOFF
         store.expire_audio(settings.job_retention)  # what ran out while the server was down
+        self._sweeping = threading.Event()  # set: the sweeper stops
+        threading.Thread(target=self._sweep_loop, name="job-audio-sweeper", daemon=True).start()
 
     def submit(
         self, items: list[dict[str, Any]], *, accent: str, model: str | None,
@@ -77,6 +79,7 @@ class JobService:
 
     def close(self) -> None:
         """Stop background threads; unfinished work stays recorded for the next start."""
+        self._sweeping.set()
 
     # --- backend hooks --------------------------------------------------------------
 
@@ -101,10 +104,16 @@ class JobService:
         retention = self.settings.job_retention
         self.store.drop_audio(job_id, keep_failed=retention > 0)
         self.store.expire_audio(retention)  # older jobs whose retention has run out
-        if retention > 0:
-            timer = threading.Timer(retention + 0.05, self.store.expire_audio, (retention,))
-            timer.daemon = True
-            timer.start()
+
+    def _sweep_loop(self) -> None:
+        """Delete failed items' audio once ``ACCENT_COACH_JOB_RETENTION`` has run out."""
+        retention = self.settings.job_retention
+        interval = max(0.5, min(retention / 2, 60.0))
+        while not self._sweeping.wait(interval):
+            try:
+                self.store.expire_audio(retention)
+            except Exception:  # noqa: BLE001 - a busy database must not end the sweeper
+                log.exception("deleting expired job audio failed")
 
     def _notify(self, job: dict[str, Any]) -> None:
         outcome = deliver(
@@ -155,7 +164,10 @@ class EmbeddedJobs(JobService):
             return  # cancelled (or already taken)
         accent, model = self.store.options(job_id)
         item = self.store.item(job_id, index)
-        audio = Path(item["audio_path"]).read_bytes()
+        try:
+            audio = Path(item["audio_path"]).read_bytes()
+        except (FileNotFoundError, TypeError):  # the job was cancelled meanwhile
+            return
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 result, hit = self.runner(audio, item["text"], accent, model)
@@ -174,4 +186,5 @@ class EmbeddedJobs(JobService):
             return
 
     def close(self) -> None:
+        super().close()
         self.pool.shutdown(wait=False, cancel_futures=True)
