@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,3 +112,25 @@ def _wav(samples: np.ndarray) -> bytes:
     buf = io.BytesIO()
     sf.write(buf, samples, 16_000, format="WAV")
     return buf.getvalue()
+
+
+def test_the_practice_page_and_cli_batch_refuse_the_bomb(bomb, tmp_path, monkeypatch):
+    """The Practice page's analysis (``practice.session.analyse``) and ``assess --batch``
+    reach the same loader: refused before any model is asked for."""
+    from accent_coach.practice.session import analyse
+
+    monkeypatch.setenv("ACCENT_COACH_MAX_SECONDS", "120")
+    asked: list[int] = []
+    with pytest.raises(AudioTooLong):
+        analyse(Path(bomb).read_bytes(), "hello", accent="us", model_name="embedded",
+                load_model=lambda: asked.append(1))
+    assert asked == []
+    manifest, out = tmp_path / "m.jsonl", tmp_path / "out.jsonl"
+    manifest.write_text(json.dumps({"id": "bomb", "audio": bomb, "text": "hello"}) + "\n")
+    env = {**os.environ, "ACCENT_COACH_MAX_SECONDS": "120", "PYTHONPATH": os.getcwd(),
+           "ACCENT_COACH_DATA_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "accent_coach.cli", "assess", "--batch",
+                    str(manifest), "--out", str(out)], env=env, capture_output=True,
+                   text=True, timeout=300)
+    line = json.loads(out.read_text().splitlines()[0])
+    assert line["id"] == "bomb" and line["error"]["code"] == "audio_too_long", line
