@@ -4,6 +4,10 @@ soundfile (libsndfile) reads wav/flac/ogg/mp3 quickly; PyAV (FFmpeg) covers what
 browsers record (webm/opus, m4a/aac) and anything libsndfile rejects. Problems
 become :class:`AudioError` with a message a learner can act on; recoverable
 issues (clipping, low level) become warnings instead.
+
+Decoding is bounded: a 476 KB FLAC can hold 1.8 GB of samples, so the header is read
+first and the decode streams and stops at the limit (see :func:`decode`). Every
+caller — API, batch jobs, CLI, Practice page — goes through :func:`load_audio`.
 """
 
 from __future__ import annotations
@@ -67,9 +71,9 @@ def max_seconds() -> float:
 
 
 def _too_long(seconds: float | None, limit: float, hint: str) -> AudioTooLong:
-    lasts = f"lasts {seconds:.0f} s" if seconds is not None else f"is longer than {limit:.0f} s"
+    lasts = f"lasts {seconds:.1f} s" if seconds is not None else f"is longer than {limit:g} s"
     return AudioTooLong(
-        f"the recording is too long (it {lasts}); the limit is {limit:.0f} s ({hint})"
+        f"the recording is too long (it {lasts}); the limit is {limit:g} s ({hint})"
     )
 
 

@@ -90,20 +90,13 @@ class JobService:
         """Stop queued remote tasks (Celery); the embedded pool checks the store instead."""
 
     def _after_item(self, job_id: str) -> None:
-        if self.store.finish_if_done(job_id):
-            self._forget_audio(job_id)
+        retention = self.settings.job_retention
+        if self.store.finish_if_done(job_id, keep_failed_audio=retention > 0):
             job = self.store.get(job_id)
             if job and job["webhook_url"]:
                 threading.Thread(
                     target=self._notify, args=(job,), name="job-webhook", daemon=True
                 ).start()
-
-    def _forget_audio(self, job_id: str) -> None:
-        """A finished job's audio goes: at once for items that are done, after
-        ``ACCENT_COACH_JOB_RETENTION`` for failed ones (which a retry needs)."""
-        retention = self.settings.job_retention
-        self.store.drop_audio(job_id, keep_failed=retention > 0)
-        self.store.expire_audio(retention)  # older jobs whose retention has run out
 
     def _sweep_loop(self) -> None:
         """Delete failed items' audio once ``ACCENT_COACH_JOB_RETENTION`` has run out."""

@@ -218,8 +218,12 @@ class JobStore:
             session.commit()
         return indexes
 
-    def finish_if_done(self, job_id: str) -> bool:
-        """Mark the job completed when no item is left to run; True on that transition."""
+    def finish_if_done(self, job_id: str, *, keep_failed_audio: bool = True) -> bool:
+        """Mark the job completed when no item is left to run; True on that transition.
+
+        Its audio is deleted first (failed items' kept when ``keep_failed_audio``, for a
+        retry), so no client ever sees a completed job whose recordings are still here.
+        """
         with self._lock, Session(self.engine) as session:
             job = session.get(JobRow, job_id)
             if job is None or job.status in ("completed", "cancelled"):
@@ -229,6 +233,12 @@ class JobStore:
                     job.status = "running"
                     session.commit()
                 return False
+            keep = {i.audio_path for i in job.items
+                    if keep_failed_audio and i.status == "failed" and i.audio_path}
+            self._delete_files(job_id, keep)
+            for item in job.items:
+                if item.audio_path not in keep:
+                    item.audio_path = None
             job.status, job.finished_at = "completed", time.time()
             session.commit()
             return True
@@ -244,6 +254,10 @@ class JobStore:
                 if item.audio_path and item.audio_path not in keep:
                     item.audio_path = None
             session.commit()
+        return self._delete_files(job_id, keep)
+
+    def _delete_files(self, job_id: str, keep: set[str | None]) -> int:
+        """Unlink the job's audio files except ``keep``; the folder too when empty."""
         folder = self.audio_dir(job_id)
         gone = 0
         for path in folder.glob("*.bin") if folder.is_dir() else ():
