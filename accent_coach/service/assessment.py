@@ -63,7 +63,7 @@ def assess_bytes(
     """
     from accent_coach.config import limits
     from accent_coach.engine.audio import load_audio
-    from accent_coach.service.deadline import run_with_deadline
+    from accent_coach.service.deadline import interruptible, run_with_deadline
 
     if accent not in ACCENTS:
         raise InvalidRequest(f"accent must be one of {', '.join(ACCENTS)}, not {accent!r}.")
@@ -75,7 +75,7 @@ def assess_bytes(
     key = result_key(audio, text, accent, name)
 
     def compute() -> dict[str, Any]:
-        with manager.lease(name) as loaded:
+        with manager.lease(name) as loaded, interruptible():  # a timeout stops it in here
             outcome = _engine_assess()(decoded.samples, text, accent=accent, loaded=loaded)
         return outcome.to_dict()
 

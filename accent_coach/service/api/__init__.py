@@ -3,6 +3,7 @@
 ``create_app(settings)`` builds one app per configuration (tests build several);
 ``accent-coach serve`` runs it with uvicorn. Model work runs in a bounded thread pool,
 so ``/health`` answers while long assessments run; every error is ``{code, message}``.
+``guard.RequestGuard`` judges key and size before a body is read (docs/security.md).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from accent_coach.config import limits
 from accent_coach.service.api.state import get_state
 from accent_coach.service.api.uploads import read_upload
 from accent_coach.service.assessment import assess_bytes
-from accent_coach.service.deadline import run_with_deadline
+from accent_coach.service.deadline import interruptible, run_with_deadline
 from accent_coach.service.model_names import accepted_model
 
 router = APIRouter(tags=["assess"])
@@ -64,7 +64,8 @@ def transcribe_bytes(data: bytes, *, model: str | None, manager, max_seconds: fl
 
     clip = load_audio(data, max_seconds=max_seconds, hint=API_LIMIT_HINT)
     loaded = manager.load_transcriber(model)
-    heard = run_whisper(loaded, clip.samples)
+    with interruptible():  # where a timed-out transcription is stopped
+        heard = run_whisper(loaded, clip.samples)
     return {
         "model": loaded.name, "text": heard.text, "duration": round(clip.duration, 3),
         "avg_logprob": round(heard.avg_logprob, 3),
