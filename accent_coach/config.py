@@ -56,7 +56,17 @@ class Settings:
     max_upload_mb: float = 20.0
     api_max_seconds: float = 120.0
     broker_url: str | None = None
+    max_job_mb: float = 200.0  # all uploads of one batch job together
+    body_timeout: float = 60.0  # seconds a client may take to send a request body
+    job_retention: float = 3600.0  # seconds failed items' audio is kept for a retry
+    webhook_allow: tuple[str, ...] = ()  # networks webhooks may reach though not public
+    models_dir: Path | None = None  # None: data_dir / "models" (see api_models_dir)
     limits: Limits = Limits()
+
+    @property
+    def api_models_dir(self) -> Path:
+        """The only folder whose model folders the API may load by name."""
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def database_url(self) -> str:
@@ -120,6 +130,18 @@ ENV_VARS: tuple[tuple[str, str, str], ...] = (
     ("ACCENT_COACH_API_MAX_SECONDS", "120", "Longest recording the API accepts, in seconds."),
     ("ACCENT_COACH_BROKER_URL", "(unset)",
      "Redis URL: batch jobs go to Celery workers (`accent-coach worker`) instead of the API."),
+    ("ACCENT_COACH_MAX_JOB_MB", "200",
+     "Largest batch-job request (all its uploads together), in MB."),
+    ("ACCENT_COACH_BODY_TIMEOUT", "60",
+     "Seconds a client may take to send a request body (then `408 body_timeout`)."),
+    ("ACCENT_COACH_JOB_RETENTION", "3600",
+     "Seconds a finished job keeps its failed items' audio for a retry (0: deleted at once; "
+     "other items' audio goes when the job finishes)."),
+    ("ACCENT_COACH_WEBHOOK_ALLOW", "(unset)",
+     "Comma-separated networks (`10.0.0.0/8,192.168.1.5`) webhooks may reach although they "
+     "are private or loopback; public addresses are always allowed."),
+    ("ACCENT_COACH_MODELS_DIR", "$ACCENT_COACH_DATA_DIR/models",
+     "Folder whose model folders API clients may name (besides the registered ids)."),
     ("ACCENT_COACH_MAX_SECONDS", "600",
      "Longest recording accepted, in seconds (longer ones get the error `audio_too_long`)."),
     ("ACCENT_COACH_MAX_TEXT_WORDS", "2000",
@@ -235,6 +257,11 @@ def get_settings() -> Settings:
         max_upload_mb=_number("ACCENT_COACH_MAX_UPLOAD_MB", "20"),
         api_max_seconds=_number("ACCENT_COACH_API_MAX_SECONDS", "120"),
         broker_url=_env("ACCENT_COACH_BROKER_URL"),
+        max_job_mb=_number("ACCENT_COACH_MAX_JOB_MB", "200"),
+        body_timeout=_bounded("ACCENT_COACH_BODY_TIMEOUT", "60", float, 0.1),
+        job_retention=_number("ACCENT_COACH_JOB_RETENTION", "3600"),
+        webhook_allow=_networks(_env("ACCENT_COACH_WEBHOOK_ALLOW") or ""),
+        models_dir=Path(raw).expanduser() if (raw := _env("ACCENT_COACH_MODELS_DIR")) else None,
         tts_threads=tts_threads,
         model=_env("ACCENT_COACH_MODEL") or DEFAULT_MODEL,
         device=(_env("ACCENT_COACH_DEVICE") or "auto").lower(),
@@ -265,6 +292,20 @@ def _number(name: str, default: str, whole: bool = False) -> float:
         kind = "whole number" if whole else "number"
         raise ValueError(f"{name}={raw!r} must be a non-negative {kind}.") from None
     return float(value)
+
+
+def _networks(raw: str) -> tuple[str, ...]:
+    """``10.0.0.0/8,192.168.1.5`` → normalized networks; ValueError naming the variable."""
+    import ipaddress
+
+    out = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        try:
+            out.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ValueError(f"ACCENT_COACH_WEBHOOK_ALLOW: {part!r} is not an IP address or "
+                             "network (e.g. 10.0.0.0/8).") from None
+    return tuple(out)
 
 
 def _preload(raw: str) -> dict[str, object]:
@@ -303,6 +344,9 @@ FIELDS: dict[str, str] = {
     "ACCENT_COACH_CACHE_TTL": "cache_ttl", "ACCENT_COACH_API_KEY": "api_key",
     "ACCENT_COACH_API_WORKERS": "api_workers", "ACCENT_COACH_MAX_UPLOAD_MB": "max_upload_mb",
     "ACCENT_COACH_API_MAX_SECONDS": "api_max_seconds", "ACCENT_COACH_BROKER_URL": "broker_url",
+    "ACCENT_COACH_MAX_JOB_MB": "max_job_mb", "ACCENT_COACH_BODY_TIMEOUT": "body_timeout",
+    "ACCENT_COACH_JOB_RETENTION": "job_retention",
+    "ACCENT_COACH_WEBHOOK_ALLOW": "webhook_allow", "ACCENT_COACH_MODELS_DIR": "api_models_dir",
     "ACCENT_COACH_TTS_THREADS": "tts_threads", "ACCENT_COACH_LLM_KEY": "llm_key",
     "ACCENT_COACH_LLM_TIMEOUT": "llm_timeout", "ACCENT_COACH_TRANSCRIBER": "transcriber",
     "ACCENT_COACH_DB_URL": "database_url", "ACCENT_COACH_SAVE_AUDIO": "save_audio",

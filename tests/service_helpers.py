@@ -110,7 +110,7 @@ def redis_server(folder: Path) -> Iterator[str]:
 class WebhookReceiver:
     """A local HTTP server that records POSTs; the first ``fail_first`` answers are 500."""
 
-    def __init__(self, fail_first: int = 0) -> None:
+    def __init__(self, fail_first: int = 0, redirect_to: str | None = None) -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         self.received: list[tuple[dict[str, str], bytes]] = []
@@ -123,6 +123,9 @@ class WebhookReceiver:
                 receiver.attempts += 1
                 if receiver.attempts <= fail_first:
                     self.send_response(500)
+                elif redirect_to:  # "see over there": a client must not follow
+                    self.send_response(307)
+                    self.send_header("Location", redirect_to)
                 else:
                     receiver.received.append((dict(self.headers), body))
                     self.send_response(200)
@@ -180,3 +183,78 @@ def celery_worker(broker_url: str, data_dir: Path, concurrency: int = 1) -> Iter
             proc.kill()
             proc.wait()
         log.close()
+
+
+def flac_bomb(seconds: int = 300, channels: int = 8, rate: int = 192_000) -> bytes:
+    """The issue-20 decompression bomb: ~476 KB of FLAC silence that decodes to ~1.8 GB."""
+    import numpy as np
+
+    buf = io.BytesIO()
+    with sf.SoundFile(buf, "w", samplerate=rate, channels=channels, format="FLAC",
+                      subtype="PCM_16") as f:
+        block = np.zeros((rate, channels), dtype=np.int16)
+        for _ in range(seconds):
+            f.write(block)
+    return buf.getvalue()
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM (peak resident memory) of a process, in MB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmHWM for process {pid}")
+
+
+class RawHTTP:
+    """One hand-driven HTTP/1.1 connection, for what httpx will not do: send headers and
+    then stall, stream a chunked body and watch for an early answer."""
+
+    def __init__(self, port: int, timeout: float = 30.0) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sent = 0
+
+    def head(self, method: str, path: str, headers: dict[str, str]) -> None:
+        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+
+    def answered(self) -> bool:
+        """True when the server has sent something (without blocking)."""
+        import select
+
+        return bool(select.select([self.sock], [], [], 0)[0])
+
+    def send(self, data: bytes, chunked: bool = False) -> bool:
+        """Send a piece of body; False when the server closed the connection."""
+        try:
+            self.sock.sendall(f"{len(data):x}\r\n".encode() + data + b"\r\n" if chunked else data)
+        except OSError:
+            return False
+        self.sent += len(data)
+        return True
+
+    def response(self) -> tuple[int, dict]:
+        """(status, JSON body) of the answer, read until the server closes."""
+        import json
+
+        raw = b""
+        while True:
+            try:
+                part = self.sock.recv(65536)
+            except (ConnectionResetError, TimeoutError):
+                break
+            if not part:
+                break
+            raw += part
+            if b"\r\n\r\n" in raw:
+                head, _, body = raw.partition(b"\r\n\r\n")
+                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), None)
+                if length is not None and len(body) >= length:
+                    break
+        head, _, body = raw.partition(b"\r\n\r\n")
+        return int(head.split(b" ")[1]), json.loads(body or b"{}")
+
+    def close(self) -> None:
+        self.sock.close()

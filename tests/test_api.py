@@ -91,10 +91,10 @@ def test_bad_uploads_get_stable_codes_never_tracebacks(tmp_path, take):
             (_assess(client, take, text="   "), 422, "invalid_request"),
             (_assess(client, take, text="🙂🙂"), 422, "text_invalid"),
             (_assess(client, take, accent="fr"), 422, "invalid_request"),
-            (_assess(client, take, model="/no/such/model"), 503, "model_unavailable"),
+            (_assess(client, take, model="/no/such/model"), 422, "model_unknown"),
             (client.post("/v1/assess", data={"text": TEXT}), 422, "invalid_request"),
             (client.post("/v1/transcribe", files={"audio": ("a.wav", take)},
-                         data={"model": "no-such-transcriber"}), 503, "model_unavailable"),
+                         data={"model": "no-such-transcriber"}), 422, "model_unknown"),
             (client.get("/v1/jobs/nope"), 404, "not_found"),
         ]
         for response, status, code in cases:

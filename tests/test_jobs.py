@@ -84,9 +84,11 @@ def test_cancel_stops_queued_items(tmp_path):
 def test_failed_items_are_retried_after_the_cause_is_fixed(tmp_path, takes):
     from tiny_models import build_tiny_ctc
 
-    folder = tmp_path / "late-model"
-    with live_api(settings_for(tmp_path / "data")) as client:
-        job_id = submit_job(client, takes[:2], TEXTS[:2], model=str(folder)).json()["id"]
+    folder = tmp_path / "models" / "late-model"
+    folder.mkdir(parents=True)  # the folder exists, the model files are not there yet
+    settings = settings_for(tmp_path / "data", models_dir=tmp_path / "models")
+    with live_api(settings) as client:
+        job_id = submit_job(client, takes[:2], TEXTS[:2], model="late-model").json()["id"]
         job = wait_job(client, job_id)
         assert job["progress"]["failed"] == 2
         assert job["items"][0]["error"]["code"] == "model_unavailable"
@@ -102,7 +104,8 @@ def test_webhook_is_signed_and_retried_with_backoff(tmp_path, takes):
     key = "hook-key"
     receiver = WebhookReceiver(fail_first=2)
     try:
-        with live_api(settings_for(tmp_path, api_key=key)) as client:
+        allowed = settings_for(tmp_path, api_key=key, webhook_allow=("127.0.0.1/32",))
+        with live_api(allowed) as client:
             client.headers["Authorization"] = f"Bearer {key}"
             job_id = submit_job(client, takes[:1], TEXTS[:1], webhook_url=receiver.url).json()["id"]
             wait_job(client, job_id)

@@ -47,7 +47,8 @@ def takes():
 
 def test_job_runs_on_the_worker_and_the_webhook_arrives(tmp_path, broker, takes):
     receiver = WebhookReceiver(fail_first=1)
-    settings = settings_for(tmp_path, broker_url=broker, api_key=KEY)
+    settings = settings_for(tmp_path, broker_url=broker, api_key=KEY,
+                            webhook_allow=("127.0.0.1/32",))  # the receiver is local
     try:
         with live_api(settings) as client:
             client.headers["X-API-Key"] = KEY
@@ -74,9 +75,11 @@ def test_job_runs_on_the_worker_and_the_webhook_arrives(tmp_path, broker, takes)
 def test_failed_items_retry_on_the_worker(tmp_path, broker, takes):
     from tiny_models import build_tiny_ctc
 
-    folder = tmp_path / "late-model"
-    with live_api(settings_for(tmp_path / "api", broker_url=broker)) as client:
-        job_id = submit_job(client, takes, TEXTS, model=str(folder)).json()["id"]
+    folder = tmp_path / "models" / "late-model"
+    folder.mkdir(parents=True)  # the folder exists, the model files are not there yet
+    settings = settings_for(tmp_path / "api", broker_url=broker, models_dir=folder.parent)
+    with live_api(settings) as client:
+        job_id = submit_job(client, takes, TEXTS, model="late-model").json()["id"]
         job = wait_job(client, job_id)
         assert [i["error"]["code"] for i in job["items"]] == ["model_unavailable"] * 2
         build_tiny_ctc(folder)

@@ -4,6 +4,10 @@ soundfile (libsndfile) reads wav/flac/ogg/mp3 quickly; PyAV (FFmpeg) covers what
 browsers record (webm/opus, m4a/aac) and anything libsndfile rejects. Problems
 become :class:`AudioError` with a message a learner can act on; recoverable
 issues (clipping, low level) become warnings instead.
+
+Decoding is bounded: a 476 KB FLAC can hold 1.8 GB of samples, so the header is read
+first and the decode streams and stops at the limit (see :func:`decode`). Every
+caller — API, batch jobs, CLI, Practice page — goes through :func:`load_audio`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ from accent_coach.speech import SAMPLE_RATE
 
 MIN_SECONDS = 0.3  # shorter than one syllable: nothing to score
 MAX_INPUT_RATE = 768_000  # highest sample rate any audio interface records
+MAX_DIRECT_RATE = 48_000  # above it, files decode through the streaming resampler
+MAX_CHANNELS = 32  # more is not a recording of one voice; bounds a block's size too
+BLOCK_SAMPLES = 1 << 20  # samples (frames × channels) per streamed block: 4 MB of float32
+MAX_SECONDS_HINT = "set ACCENT_COACH_MAX_SECONDS to change it"
 SILENCE_RMS = 1e-3  # about -60 dBFS
 SILENCE_PEAK = 5e-3
 CLIP_LEVEL = 0.999
@@ -34,6 +42,13 @@ class AudioError(AccentCoachError, ValueError):
 
     code = "audio_unusable"
     http_status = 422
+
+
+class AudioTooLong(AudioError):
+    """Longer than the limit in force; one HTTP status wherever it is found (413)."""
+
+    code = "audio_too_long"
+    http_status = 413
 
 
 @dataclass
@@ -55,51 +70,124 @@ def max_seconds() -> float:
     return limits().max_seconds
 
 
-def _read_soundfile(data: bytes | str) -> tuple[np.ndarray, int]:
+def _too_long(seconds: float | None, limit: float, hint: str) -> AudioTooLong:
+    lasts = f"lasts {seconds:.1f} s" if seconds is not None else f"is longer than {limit:g} s"
+    return AudioTooLong(
+        f"the recording is too long (it {lasts}); the limit is {limit:g} s ({hint})"
+    )
+
+
+def _check_header(channels: int, rate: float, seconds: float | None, limit: float,
+                  hint: str) -> None:
+    """Refuse from the container's header alone, before one sample is decoded."""
+    if not 0 < channels <= MAX_CHANNELS:
+        raise AudioError(f"the recording has {channels} channels; at most {MAX_CHANNELS} "
+                         "are accepted")
+    if not 0 < rate <= MAX_INPUT_RATE:
+        raise AudioError(f"the recording's sample rate ({rate:g} Hz) is outside "
+                         f"1–{MAX_INPUT_RATE} Hz")
+    if seconds is not None and seconds > limit:
+        raise _too_long(seconds, limit, hint)
+
+
+def _read_soundfile(src: io.BytesIO | str, limit: float, hint: str) -> tuple[np.ndarray, int]:
+    """libsndfile, read block by block and downmixed per block; stops past ``limit``.
+
+    The header's frame count is checked first; the read is capped as well, because a
+    header can lie (or say nothing). Rates above :data:`MAX_DIRECT_RATE` go to the
+    streaming resampler instead (``_HighRate``), so mono samples at the input rate never
+    exceed ``limit`` × 48 kHz.
+    """
     import soundfile as sf
 
-    src = io.BytesIO(data) if isinstance(data, bytes) else data
-    wav, sr = sf.read(src, dtype="float32", always_2d=True)
-    return wav.mean(axis=1), int(sr)
+    with sf.SoundFile(src) as f:
+        rate, channels, frames = int(f.samplerate), int(f.channels), int(f.frames)
+        known = 0 < frames < 2**40  # libsndfile reports a huge count when it cannot tell
+        _check_header(channels, rate, frames / rate if known else None, limit, hint)
+        if rate > MAX_DIRECT_RATE:
+            raise _HighRate
+        cap = int(limit * rate) + 1  # one frame past the limit proves "too long"
+        block = max(1024, BLOCK_SAMPLES // channels)
+        parts, total = [], 0
+        while total < cap:
+            data = f.read(min(block, cap - total), dtype="float32", always_2d=True)
+            if not len(data):
+                break
+            parts.append(data.mean(axis=1))
+            total += len(data)
+    if total >= cap:
+        raise _too_long(None, limit, hint)
+    wav = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    return wav.astype(np.float32, copy=False), rate
 
 
-def _read_av(data: bytes | str) -> tuple[np.ndarray, int]:
+def _read_av(src: io.BytesIO | str, limit: float, hint: str) -> tuple[np.ndarray, int]:
+    """PyAV (FFmpeg), resampled to mono 16 kHz frame by frame; stops past ``limit``."""
     import av
 
-    src = io.BytesIO(data) if isinstance(data, bytes) else data
     with av.open(src) as container:
         if not container.streams.audio:
             raise AudioError("the file has no audio track")
+        stream = container.streams.audio[0]
+        seconds = None
+        if stream.duration is not None and stream.time_base is not None:
+            seconds = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            seconds = container.duration / 1_000_000  # av.time_base: microseconds
+        _check_header(stream.codec_context.channels or 1, stream.sample_rate or SAMPLE_RATE,
+                      seconds, limit, hint)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        parts = []
+        cap = int(limit * SAMPLE_RATE) + 1
+        parts, total = [], 0
         for frame in container.decode(audio=0):
             for out in resampler.resample(frame):
                 parts.append(out.to_ndarray().reshape(-1))
+                total += parts[-1].size
+            if total >= cap:
+                raise _too_long(None, limit, hint)
         for out in resampler.resample(None):
             parts.append(out.to_ndarray().reshape(-1))
+            total += parts[-1].size
+    if total >= cap:
+        raise _too_long(None, limit, hint)
     wav = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
     return wav.astype(np.float32), SAMPLE_RATE
 
 
-def decode(source: str | os.PathLike | bytes) -> tuple[np.ndarray, int]:
-    """Decode a path or encoded bytes to (mono float32, sample rate)."""
+class _HighRate(Exception):
+    """libsndfile opened the file, but its rate is for the streaming resampler."""
+
+
+def decode(
+    source: str | os.PathLike | bytes, limit: float | None = None,
+    hint: str = MAX_SECONDS_HINT,
+) -> tuple[np.ndarray, int]:
+    """Decode a path or encoded bytes to (mono float32, sample rate), never more than
+    ``limit`` seconds (default: ``ACCENT_COACH_MAX_SECONDS``) of it: a longer recording is
+    refused from its header, or when the streamed decode passes the limit, so a small
+    compressed file cannot expand into gigabytes (AudioTooLong, ``hint`` names the
+    setting to change)."""
+    limit = max_seconds() if limit is None else min(limit, max_seconds())
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
             raise AudioError(f"audio file not found: {path}")
         if path.stat().st_size == 0:
             raise AudioError(f"audio file is empty: {path}")
-        data: bytes | str = str(path)
+        opened = lambda: str(path)  # noqa: E731 - each decoder opens the file afresh
     else:
         if len(source) == 0:
             raise AudioError("audio data is empty")
         data = bytes(source)
+        opened = lambda: io.BytesIO(data)  # noqa: E731
     try:
-        return _read_soundfile(data)
+        return _read_soundfile(opened(), limit, hint)
+    except AudioError:
+        raise
     except Exception:  # noqa: BLE001 - libsndfile rejects many valid containers
         pass
     try:
-        return _read_av(data)
+        return _read_av(opened(), limit, hint)
     except AudioError:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoder failure means unreadable
@@ -165,7 +253,10 @@ def speech_bounds(wav: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[float, float]
     return start, end
 
 
-def check(wav: np.ndarray, sr: int = SAMPLE_RATE) -> list[ResultWarning]:
+def check(
+    wav: np.ndarray, sr: int = SAMPLE_RATE, limit: float | None = None,
+    hint: str = MAX_SECONDS_HINT,
+) -> list[ResultWarning]:
     """Raise AudioError for unusable audio; return warnings for degraded audio."""
     wav = np.asarray(wav, dtype=np.float32)
     if wav.ndim != 1:
@@ -179,13 +270,9 @@ def check(wav: np.ndarray, sr: int = SAMPLE_RATE) -> list[ResultWarning]:
         raise AudioError(
             f"the recording is too short ({seconds:.2f} s); record at least {MIN_SECONDS} s"
         )
-    limit = max_seconds()
+    limit = max_seconds() if limit is None else min(limit, max_seconds())
     if seconds > limit:
-        raise AudioError(
-            f"the recording is too long ({seconds:.0f} s); the limit is {limit:.0f} s "
-            "(set ACCENT_COACH_MAX_SECONDS to change it)",
-            code="audio_too_long",
-        )
+        raise _too_long(seconds, limit, hint)
     peak = float(np.max(np.abs(wav)))
     rms = float(np.sqrt(np.mean(wav.astype(np.float64) ** 2)))
     if peak < SILENCE_PEAK or rms < SILENCE_RMS:
@@ -203,21 +290,29 @@ def check(wav: np.ndarray, sr: int = SAMPLE_RATE) -> list[ResultWarning]:
 
 
 def load_audio(
-    source: str | os.PathLike | bytes | np.ndarray, sample_rate: int = SAMPLE_RATE
+    source: str | os.PathLike | bytes | np.ndarray, sample_rate: int = SAMPLE_RATE,
+    *, max_seconds: float | None = None, hint: str = MAX_SECONDS_HINT,
 ) -> Audio:
-    """Decode, downmix, resample to 16 kHz and validate; ``sample_rate`` is for arrays only."""
+    """Decode, downmix, resample to 16 kHz and validate; ``sample_rate`` is for arrays only.
+
+    ``max_seconds`` lowers the limit below ``ACCENT_COACH_MAX_SECONDS`` (the API's own
+    limit); encoded input longer than the limit is refused before it is decoded (see
+    :func:`decode`), and ``hint`` names the setting in the message.
+    """
     if isinstance(source, np.ndarray):
         wav, sr = _array_samples(source), _checked_rate(sample_rate)
     elif isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
-        wav, sr = decode(source)
+        wav, sr = decode(source, max_seconds, hint)
     else:
         raise AudioError(
             f"audio must be a file path, encoded bytes or a sample array, "
             f"not {type(source).__name__}"
         )
-    if wav.size and wav.size / sr > max_seconds() + 1:
-        check(wav, sr)  # fail before resampling a huge file
+    limit = limits().max_seconds if max_seconds is None else min(max_seconds,
+                                                                  limits().max_seconds)
+    if wav.size and wav.size / sr > limit + 1:
+        check(wav, sr, limit, hint)  # fail before resampling a huge array
     wav = resample(wav, sr)
-    warnings = check(wav)
+    warnings = check(wav, limit=limit, hint=hint)
     start, end = speech_bounds(wav)
     return Audio(samples=wav, speech_start=start, speech_end=end, warnings=warnings)

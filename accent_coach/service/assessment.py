@@ -6,14 +6,37 @@ judged by the same rules and land in the same result cache.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from accent_coach.service.errors import AudioTooLong, InvalidRequest
+from accent_coach.service.errors import API_LIMIT_HINT, InvalidRequest
 from accent_coach.service.result_cache import ResultCache, cached_call, result_key
 from accent_coach.speech.manager import ASRModelManager
 from accent_coach.speech.registry import resolve_model
 
 ACCENTS = ("us", "uk")
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format, surrogate, private, unassigned
+
+
+def clean_text(text: str) -> str:
+    """The text as it is keyed, assessed and echoed: NFC, whitespace runs as one space.
+
+    Normalized once here, so two texts that differ only in exotic whitespace are one
+    cache entry *and* one answer (each client once got the first client's spelling).
+    Control and invisible characters (bidi overrides, zero-width spaces) are refused:
+    they cannot be read aloud, and were echoed back verbatim.
+    """
+    text = unicodedata.normalize("NFC", text)
+    for position, char in enumerate(text, 1):
+        if char not in "\t\n\r" and unicodedata.category(char) in _INVISIBLE:
+            raise InvalidRequest(
+                f"text contains an invisible or control character (U+{ord(char):04X} at "
+                f"position {position}); send the plain sentence.", code="text_invalid",
+            )
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidRequest("text is empty: send the sentence that was read aloud.")
+    return text
 
 
 def _engine_assess():
@@ -39,30 +62,25 @@ def assess_bytes(
     The model is held by a lease while it runs, so an unload request waits for it.
     """
     from accent_coach.config import limits
-    from accent_coach.engine.audio import SAMPLE_RATE, load_audio
-    from accent_coach.engine.deadline import call_with_time_limit
+    from accent_coach.engine.audio import load_audio
+    from accent_coach.service.deadline import interruptible, run_with_deadline
 
     if accent not in ACCENTS:
         raise InvalidRequest(f"accent must be one of {', '.join(ACCENTS)}, not {accent!r}.")
-    if not text or not text.strip():
-        raise InvalidRequest("text is empty: send the sentence that was read aloud.")
-    decoded = load_audio(audio)  # AudioError for corrupt, silent or too-short audio
-    seconds = decoded.samples.size / SAMPLE_RATE
-    if seconds > max_seconds:
-        raise AudioTooLong(
-            f"The recording lasts {seconds:.1f} s; this server accepts at most "
-            f"{max_seconds:g} s (ACCENT_COACH_API_MAX_SECONDS)."
-        )
+    text = clean_text(text or "")
+    # AudioError for corrupt, silent or too-short audio; AudioTooLong from the header,
+    # before the samples are decoded
+    decoded = load_audio(audio, max_seconds=max_seconds, hint=API_LIMIT_HINT)
     name = resolve_model(model or manager.selected_name).name
     key = result_key(audio, text, accent, name)
 
     def compute() -> dict[str, Any]:
-        with manager.lease(name) as loaded:
+        with manager.lease(name) as loaded, interruptible():  # a timeout stops it in here
             outcome = _engine_assess()(decoded.samples, text, accent=accent, loaded=loaded)
         return outcome.to_dict()
 
-    timeout = limits().item_timeout  # ACCENT_COACH_ITEM_TIMEOUT: answered on time (504)
-    result, hit = cached_call(key, lambda: call_with_time_limit(compute, timeout), cache)
+    timeout = limits().item_timeout  # ACCENT_COACH_ITEM_TIMEOUT: 504, and the work stops
+    result, hit = cached_call(key, lambda: run_with_deadline(compute, timeout), cache)
     if item_id is not None:
         result = {**result, "id": item_id}
     return result, hit

@@ -3,22 +3,24 @@
 ``create_app(settings)`` builds one app per configuration (tests build several);
 ``accent-coach serve`` runs it with uvicorn. Model work runs in a bounded thread pool,
 so ``/health`` answers while long assessments run; every error is ``{code, message}``.
+``guard.RequestGuard`` judges key and size before a body is read (docs/security.md).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI
 
 from accent_coach import __version__
 from accent_coach.config import Settings, get_settings
-from accent_coach.service.api.errors import error_response, install_error_handlers
+from accent_coach.service.api.errors import install_error_handlers
+from accent_coach.service.api.guard import RequestGuard
 from accent_coach.service.api.routes import assess, cache, health, jobs, models
 from accent_coach.service.api.state import ServiceState, require_key
 from accent_coach.service.assessment import assess_bytes
@@ -27,25 +29,37 @@ from accent_coach.service.jobs import make_job_service
 from accent_coach.service.result_cache import ResultCache
 from accent_coach.speech.manager import ASRModelManager
 
-SINGLE_UPLOAD_PATHS = ("/v1/assess", "/v1/transcribe")
-MULTIPART_SLACK = 64 * 1024  # form fields and boundaries around the file
-
 
 def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return True
+    """True only when every address ``host`` resolves to is a loopback address.
+
+    "" and "0.0.0.0" mean every interface; a hostname counts by what it resolves to
+    (``localhost`` may be rebound in /etc/hosts); a name that does not resolve is not
+    loopback.
+    """
+    host = host.strip().strip("[]")
+    if not host:
+        return False
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
         return False
+    addresses = {info[4][0] for info in infos}
+    return bool(addresses) and all(
+        ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
 def check_bind(host: str, settings: Settings) -> None:
     """Refuse to serve beyond this machine without an API key."""
     if not is_loopback(host) and not settings.api_key:
         raise ServiceConfigError(
-            f"Refusing to listen on {host} without an API key: set ACCENT_COACH_API_KEY "
-            "(clients then send 'Authorization: Bearer <key>'), or bind to 127.0.0.1."
+            f"Refusing to listen on {host or 'every interface'} without an API key: set "
+            "ACCENT_COACH_API_KEY (clients then send 'Authorization: Bearer <key>'), "
+            "or bind to 127.0.0.1."
         )
 
 
@@ -89,24 +103,10 @@ def create_app(settings: Settings | None = None, manager: ASRModelManager | None
         description="Pronunciation assessment, model lifecycle, result cache and batch jobs.",
     )
     install_error_handlers(app)
-    limit = int(settings.max_upload_mb * 1_000_000)
-
-    @app.middleware("http")
-    async def reject_oversized(request: Request, call_next) -> JSONResponse:
-        """Refuse a too-large single upload from its Content-Length, before reading it."""
-        length = request.headers.get("content-length", "")
-        if (request.url.path in SINGLE_UPLOAD_PATHS and length.isdigit()
-                and int(length) > limit + MULTIPART_SLACK):
-            return error_response(413, "upload_too_large", upload_too_large_message(settings))
-        return await call_next(request)
+    app.add_middleware(RequestGuard, settings=settings)  # key and size before the body
 
     app.include_router(health.router)
     secured = [Depends(require_key)]
     for module in (assess, models, cache, jobs):
         app.include_router(module.router, prefix="/v1", dependencies=secured)
     return app
-
-
-def upload_too_large_message(settings: Settings) -> str:
-    return (f"The upload is larger than {settings.max_upload_mb:g} MB "
-            "(ACCENT_COACH_MAX_UPLOAD_MB).")

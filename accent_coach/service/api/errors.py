@@ -12,6 +12,9 @@ from starlette.exceptions import HTTPException
 from accent_coach.errors import AccentCoachError
 
 log = logging.getLogger(__name__)
+# Starlette's own HTTP errors (routing, body parsing): one stable code per status
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+              413: "upload_too_large"}
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
@@ -37,7 +40,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
         return error_response(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 
 from accent_coach.config import Settings
+from accent_coach.service.api.guard import KEY_MESSAGE, key_ok
 from accent_coach.service.errors import Unauthorized
 from accent_coach.service.jobs import JobService
 from accent_coach.service.result_cache import ResultCache
@@ -38,15 +38,6 @@ def get_state(request: Request) -> ServiceState:
 
 
 def require_key(request: Request) -> None:
-    """API-key check: ``Authorization: Bearer KEY`` or ``X-API-Key: KEY`` when a key is set."""
-    key = get_state(request).settings.api_key
-    if not key:
-        return
-    given = request.headers.get("x-api-key") or ""
-    auth = request.headers.get("authorization") or ""
-    if auth.lower().startswith("bearer "):
-        given = auth[7:].strip()
-    if not given or not hmac.compare_digest(given.encode(), key.encode()):
-        raise Unauthorized(
-            "Missing or wrong API key: send 'Authorization: Bearer <ACCENT_COACH_API_KEY>'."
-        )
+    """The key check again, per route (``RequestGuard`` makes it before the body is read)."""
+    if not key_ok(dict(request.headers), get_state(request).settings.api_key):
+        raise Unauthorized(KEY_MESSAGE)

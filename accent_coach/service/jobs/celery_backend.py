@@ -144,6 +144,7 @@ class CeleryJobs(JobService):
             self.store.set_item(job_id, index, status="cancelled")
 
     def close(self) -> None:
+        super().close()
         self._stop.set()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from accent_coach.config import Settings
 from accent_coach.errors import AccentCoachError
-from accent_coach.service.errors import NotFound
+from accent_coach.service.errors import Conflict, NotFound
 from accent_coach.service.jobs.store import JobStore
 from accent_coach.service.jobs.webhook import deliver
 
@@ -32,6 +32,9 @@ class JobService:
         self.store = store
         self.settings = settings
         self.webhook_backoff = RETRY_BACKOFF
+        store.expire_audio(settings.job_retention)  # what ran out while the server was down
+        self._sweeping = threading.Event()  # set: the sweeper stops
+        threading.Thread(target=self._sweep_loop, name="job-audio-sweeper", daemon=True).start()
 
     def submit(
         self, items: list[dict[str, Any]], *, accent: str, model: str | None,
@@ -51,21 +54,32 @@ class JobService:
         return job
 
     def cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancel an unfinished job; Conflict (409) once it has finished either way."""
         self.get(job_id)
-        self._revoke(self.store.cancel(job_id))
+        tasks = self.store.cancel(job_id)
+        if tasks is None:
+            raise Conflict(f"Job '{job_id}' has already finished; there is nothing to cancel.")
+        self._revoke(tasks)
+        self.store.drop_audio(job_id, keep_failed=False)
         return self.get(job_id)
 
     def retry(self, job_id: str) -> dict[str, Any]:
         """Queue the job's failed items again (e.g. after installing a missing model)."""
         job = self.get(job_id)
         if job["status"] == "cancelled":
-            return job
-        if self.store.requeue_failed(job_id):
-            self._dispatch(job_id)
+            raise Conflict(f"Job '{job_id}' was cancelled; submit it again instead.")
+        if job["progress"].get("failed") and not self.store.requeue_failed(job_id):
+            raise Conflict(
+                f"Job '{job_id}' no longer has its failed items' audio: it is kept "
+                f"{self.settings.job_retention:g} s after a job finishes "
+                "(ACCENT_COACH_JOB_RETENTION); submit them again."
+            )
+        self._dispatch(job_id)
         return self.get(job_id)
 
     def close(self) -> None:
         """Stop background threads; unfinished work stays recorded for the next start."""
+        self._sweeping.set()
 
     # --- backend hooks --------------------------------------------------------------
 
@@ -76,17 +90,29 @@ class JobService:
         """Stop queued remote tasks (Celery); the embedded pool checks the store instead."""
 
     def _after_item(self, job_id: str) -> None:
-        if self.store.finish_if_done(job_id):
+        retention = self.settings.job_retention
+        if self.store.finish_if_done(job_id, keep_failed_audio=retention > 0):
             job = self.store.get(job_id)
             if job and job["webhook_url"]:
                 threading.Thread(
                     target=self._notify, args=(job,), name="job-webhook", daemon=True
                 ).start()
 
+    def _sweep_loop(self) -> None:
+        """Delete failed items' audio once ``ACCENT_COACH_JOB_RETENTION`` has run out."""
+        retention = self.settings.job_retention
+        interval = max(0.5, min(retention / 2, 60.0))
+        while not self._sweeping.wait(interval):
+            try:
+                self.store.expire_audio(retention)
+            except Exception:  # noqa: BLE001 - a busy database must not end the sweeper
+                log.exception("deleting expired job audio failed")
+
     def _notify(self, job: dict[str, Any]) -> None:
         outcome = deliver(
             job["webhook_url"], {"event": "job.completed", "job": job},
-            self.settings.api_key, backoff=self.webhook_backoff,
+            self.settings.api_key, allow=self.settings.webhook_allow,
+            backoff=self.webhook_backoff,
         )
         self.store.set_job(job["id"], webhook_status=outcome)
         log.info("webhook for job %s: %s", job["id"], outcome)
@@ -131,7 +157,10 @@ class EmbeddedJobs(JobService):
             return  # cancelled (or already taken)
         accent, model = self.store.options(job_id)
         item = self.store.item(job_id, index)
-        audio = Path(item["audio_path"]).read_bytes()
+        try:
+            audio = Path(item["audio_path"]).read_bytes()
+        except (FileNotFoundError, TypeError):  # the job was cancelled meanwhile
+            return
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 result, hit = self.runner(audio, item["text"], accent, model)
@@ -150,4 +179,5 @@ class EmbeddedJobs(JobService):
             return
 
     def close(self) -> None:
+        super().close()
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -6,7 +6,9 @@ poller both record results here, so a job's state survives an API restart.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import threading
 import time
 import uuid
@@ -83,7 +85,11 @@ class JobStore:
         self, items: list[dict[str, Any]], *, backend: str, accent: str, model: str | None,
         webhook_url: str | None,
     ) -> str:
-        """Record a job; ``items`` are {item_id, text, audio (bytes) or error}."""
+        """Record a job; ``items`` are {item_id, text, audio (bytes) or error}.
+
+        Audio is stored by content: a file named by a hundred manifest lines is written
+        once, and its items share the path.
+        """
         job_id = uuid.uuid4().hex
         folder = self.audio_dir(job_id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -91,8 +97,9 @@ class JobStore:
         for index, item in enumerate(items):
             path = None
             if item.get("audio") is not None:
-                path = folder / f"{index}.bin"
-                path.write_bytes(item["audio"])
+                path = folder / f"{hashlib.sha256(item['audio']).hexdigest()}.bin"
+                if not path.exists():
+                    path.write_bytes(item["audio"])
             error = item.get("error")
             rows.append(ItemRow(
                 index=index, item_id=item["item_id"], text=item["text"],
@@ -167,9 +174,13 @@ class JobStore:
             session.execute(update(JobRow).where(JobRow.id == job_id).values(**values))
             session.commit()
 
-    def cancel(self, job_id: str) -> list[str]:
-        """Cancel the job's unfinished items; returns their Celery task ids (if any)."""
+    def cancel(self, job_id: str) -> list[str] | None:
+        """Cancel the job's unfinished items; their Celery task ids (if any), or None
+        when the job had already finished (it stays as it was)."""
         with self._lock, Session(self.engine) as session:
+            job = session.get(JobRow, job_id)
+            if job is None or job.status in ("completed", "cancelled"):
+                return None
             tasks = [t for t in session.scalars(
                 select(ItemRow.task_id).where(
                     ItemRow.job_id == job_id, ItemRow.status.in_(UNFINISHED)
@@ -207,8 +218,12 @@ class JobStore:
             session.commit()
         return indexes
 
-    def finish_if_done(self, job_id: str) -> bool:
-        """Mark the job completed when no item is left to run; True on that transition."""
+    def finish_if_done(self, job_id: str, *, keep_failed_audio: bool = True) -> bool:
+        """Mark the job completed when no item is left to run; True on that transition.
+
+        Its audio is deleted first (failed items' kept when ``keep_failed_audio``, for a
+        retry), so no client ever sees a completed job whose recordings are still here.
+        """
         with self._lock, Session(self.engine) as session:
             job = session.get(JobRow, job_id)
             if job is None or job.status in ("completed", "cancelled"):
@@ -218,9 +233,52 @@ class JobStore:
                     job.status = "running"
                     session.commit()
                 return False
+            keep = {i.audio_path for i in job.items
+                    if keep_failed_audio and i.status == "failed" and i.audio_path}
+            self._delete_files(job_id, keep)
+            for item in job.items:
+                if item.audio_path not in keep:
+                    item.audio_path = None
             job.status, job.finished_at = "completed", time.time()
             session.commit()
             return True
+
+    def drop_audio(self, job_id: str, *, keep_failed: bool) -> int:
+        """Delete a finished job's audio files (those of failed items stay when
+        ``keep_failed``, for a retry); how many files went."""
+        with self._lock, Session(self.engine) as session:
+            items = list(session.scalars(select(ItemRow).where(ItemRow.job_id == job_id)))
+            keep = {i.audio_path for i in items
+                    if keep_failed and i.status == "failed" and i.audio_path}
+            for item in items:
+                if item.audio_path and item.audio_path not in keep:
+                    item.audio_path = None
+            session.commit()
+        return self._delete_files(job_id, keep)
+
+    def _delete_files(self, job_id: str, keep: set[str | None]) -> int:
+        """Unlink the job's audio files except ``keep``; the folder too when empty."""
+        folder = self.audio_dir(job_id)
+        gone = 0
+        for path in folder.glob("*.bin") if folder.is_dir() else ():
+            if str(path) not in keep:
+                path.unlink(missing_ok=True)
+                gone += 1
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+        return gone
+
+    def expire_audio(self, retention: float) -> list[str]:
+        """Drop all audio of jobs finished more than ``retention`` seconds ago."""
+        cutoff = time.time() - retention
+        with Session(self.engine) as session:
+            expired = list(session.scalars(select(JobRow.id).where(
+                JobRow.status.in_(("completed", "cancelled")), JobRow.finished_at <= cutoff,
+            )))
+        expired = [j for j in expired if self.audio_dir(j).exists()]
+        for job_id in expired:
+            self.drop_audio(job_id, keep_failed=False)
+        return expired
 
     def unfinished_jobs(self, backend: str) -> list[str]:
         with Session(self.engine) as session:

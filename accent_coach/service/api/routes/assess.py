@@ -7,9 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
+from accent_coach.config import limits
 from accent_coach.service.api.state import get_state
 from accent_coach.service.api.uploads import read_upload
 from accent_coach.service.assessment import assess_bytes
+from accent_coach.service.deadline import interruptible, run_with_deadline
+from accent_coach.service.model_names import accepted_model
 
 router = APIRouter(tags=["assess"])
 CACHE_HEADER = "X-Accent-Coach-Cache"
@@ -26,6 +29,7 @@ async def assess(
 ) -> dict:
     """Score one recording; the result is the CLI's ``--json`` schema (header says cache hit)."""
     state = get_state(request)
+    model = accepted_model(model, state.settings)
     data = await read_upload(audio, state.settings)
     result, hit = await state.run(partial(
         assess_bytes, data, text, accent=accent, model=model, manager=state.manager,
@@ -45,27 +49,23 @@ async def transcribe(
     """Free transcription with Whisper (the tutor's transcriber, loaded once), with its
     confidence: ``confident`` false means the words are not reliable enough to use."""
     state = get_state(request)
+    model = accepted_model(model, state.settings)
     data = await read_upload(audio, state.settings)
-    return await state.run(partial(
-        transcribe_bytes, data, model=model, manager=state.manager,
-        max_seconds=state.settings.api_max_seconds,
-    ))
+    work = partial(transcribe_bytes, data, model=model, manager=state.manager,
+                   max_seconds=state.settings.api_max_seconds)
+    return await state.run(run_with_deadline, work, limits().item_timeout)
 
 
 def transcribe_bytes(data: bytes, *, model: str | None, manager, max_seconds: float) -> dict:
     """Decode → the transcriber (loaded once by the manager) → text and confidence."""
     from accent_coach.engine.audio import load_audio
-    from accent_coach.service.errors import AudioTooLong
+    from accent_coach.service.errors import API_LIMIT_HINT
     from accent_coach.speech.transcriber import transcribe as run_whisper
 
-    clip = load_audio(data)
-    if clip.duration > max_seconds:
-        raise AudioTooLong(
-            f"The recording lasts {clip.duration:.1f} s; this server accepts at most "
-            f"{max_seconds:g} s (ACCENT_COACH_API_MAX_SECONDS)."
-        )
+    clip = load_audio(data, max_seconds=max_seconds, hint=API_LIMIT_HINT)
     loaded = manager.load_transcriber(model)
-    heard = run_whisper(loaded, clip.samples)
+    with interruptible():  # where a timed-out transcription is stopped
+        heard = run_whisper(loaded, clip.samples)
     return {
         "model": loaded.name, "text": heard.text, "duration": round(clip.duration, 3),
         "avg_logprob": round(heard.avg_logprob, 3),

@@ -12,6 +12,8 @@ from accent_coach.service.api.state import get_state
 from accent_coach.service.api.uploads import read_upload
 from accent_coach.service.assessment import ACCENTS
 from accent_coach.service.errors import InvalidRequest
+from accent_coach.service.jobs.webhook import check_webhook
+from accent_coach.service.model_names import accepted_model
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 MAX_ITEMS = 1000
@@ -31,10 +33,17 @@ async def submit(
     state = get_state(request)
     if accent not in ACCENTS:
         raise InvalidRequest(f"accent must be one of {', '.join(ACCENTS)}, not {accent!r}.")
-    if webhook_url and not webhook_url.startswith(("http://", "https://")):
-        raise InvalidRequest("webhook_url must be an http:// or https:// URL.")
-    uploads = {f.filename or str(i): await read_upload(f, state.settings)
-               for i, f in enumerate(files or [])}
+    model = accepted_model(model, state.settings)
+    if webhook_url:
+        check_webhook(webhook_url, state.settings.api_key, state.settings.webhook_allow)
+    names = [f.filename or str(i) for i, f in enumerate(files or [])]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InvalidRequest(f"Two uploaded files are named '{twice[0]}': every file needs "
+                             "its own name (items and manifest lines refer to files by name).")
+    if len(names) > MAX_ITEMS:
+        raise InvalidRequest(f"A job holds at most {MAX_ITEMS} items; split the batch.")
+    uploads = {n: await read_upload(f, state.settings) for n, f in zip(names, files or [])}
     if manifest is not None:
         items = _manifest_items(await read_upload(manifest, state.settings), uploads)
     else:

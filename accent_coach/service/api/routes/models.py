@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from accent_coach.service.api.state import get_state
 from accent_coach.service.errors import NotFound
+from accent_coach.service.model_names import accepted_model
 from accent_coach.speech.manager import process_anon_bytes, process_rss_bytes, spec_kind
 from accent_coach.speech.registry import (
     EMBEDDED,
@@ -69,6 +70,7 @@ def _row(manager, name: str) -> dict | None:
 async def load(model_id: str, request: Request) -> dict:
     """Load ``model_id`` now (no-op when loaded); answers with its memory figures."""
     state = get_state(request)
+    model_id = accepted_model(model_id, state.settings) or state.manager.selected_name
     rss_before, anon_before = process_rss_bytes(), process_anon_bytes()
     if model_id in TRANSCRIBERS:  # speech-to-text: the tutor's kind, same manager
         loaded = await state.run(state.manager.load_transcriber, model_id)
@@ -83,6 +85,7 @@ async def load(model_id: str, request: Request) -> dict:
 async def unload(model_id: str, request: Request) -> dict:
     """Unload ``model_id``; if an analysis is using it, it goes when that analysis ends."""
     state = get_state(request)
+    model_id = accepted_model(model_id, state.settings) or state.manager.selected_name
     row = _row(state.manager, model_id)
     if row is None:
         from accent_coach.speech.registry import ModelLoadError, resolve_model
