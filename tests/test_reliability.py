@@ -20,11 +20,11 @@ import pytest
 import soundfile as sf
 from engine_fixtures import EMBEDDED, speech, tiny_random_model
 
-from accent_coach.engine.stages import featurize
 from accent_coach.engine.assess import assess
 from accent_coach.engine.batch import ManifestError, assess_batch
 from accent_coach.engine.deadline import call_with_time_limit
 from accent_coach.engine.g2p import reference, spoken_text
+from accent_coach.engine.stages import featurize
 from accent_coach.errors import AccentCoachError, ItemTimeout
 
 REPO = Path(__file__).resolve().parents[1]
