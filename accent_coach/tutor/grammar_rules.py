@@ -164,7 +164,7 @@ RULES: list[tuple[re.Pattern[str], Fix, str]] = [
                 rf"({_alternation(list(PRESENT_TO_PAST))})\b{_NOT_PERFECT}", re.I),
      _past, "With a past time ('yesterday', 'last week'), use the past: 'I went'."),
     (re.compile(rf"\b(i|we|they|he|she|you)\s+({_alternation(list(PRESENT_TO_PAST))})\b"
-                rf"{_NOT_PERFECT}(?=[^.?!]*\b(?:{PAST_TIME})\b)", re.I),
+                rf"{_NOT_PERFECT}(?=[^.?!]*\b(?<!since )(?:{PAST_TIME})\b)", re.I),
      _past, "With a past time ('yesterday', 'last week'), use the past: 'I went'."),
     (re.compile(rf"\b(?:({_BARE})\s+)?({PERSONS})\s+({_THIRD})\b(?!')", re.I),
      _third_person, "With he, she or it, the verb takes -s: 'she likes', 'it opens'."),

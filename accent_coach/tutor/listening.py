@@ -150,14 +150,15 @@ def choice(step: Step, intent: Intent, answer: str) -> str | None:
 
 
 def asked(spec: Scenario, answer: str) -> list[Question]:
-    """The scenario questions ``answer`` asks (most keyword hits first, at most two)."""
+    """The scenario question a question clause asks: most keyword hits, the scenario's
+    first on ties (specific topics come before general ones like price)."""
     if not is_question(answer):
         return []
     text = normalise(answer)
     scored = [(_count(q.keywords, text), -n, q) for n, q in enumerate(spec.questions)]
     scored = [s for s in scored if s[0] > 0]
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
-    return [q for _, _, q in scored[:2]]
+    return [q for _, _, q in scored[:1]]
 
 
 @dataclass
@@ -194,9 +195,8 @@ def _read_clause(spec: Scenario, step: int, done: frozenset[int], clause: str,
         if n in done or n in reading.early:
             continue
         intent = early_intent(spec.steps[n], clause)
-        if intent is not None and not (question and questions and not request
-                                       and not intent.questions):
-            reading.early[n] = answered[n] = intent
+        if intent is not None and not (question and questions and not request):
+            reading.early[n] = answered[n] = intent  # asking about it is not answering
     if step < len(spec.steps) and reading.current is None:
         # closeness to a model answer only counts for a clause that says nothing else
         intent = match_intent(spec.steps[step], clause, not (questions or answered))
