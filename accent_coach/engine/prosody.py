@@ -114,9 +114,8 @@ def dtw(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     compilation (seconds in a fresh process). The accumulated cost runs one
     anti-diagonal at a time, each a handful of numpy operations.
     """
-    from scipy.spatial.distance import cdist
-
-    cost = cdist(x, y, metric="euclidean")
+    diff = np.asarray(x, dtype=np.float64)[:, None, :] - np.asarray(y, dtype=np.float64)[None]
+    cost = np.sqrt(np.sum(diff * diff, axis=-1))  # scipy's cdist, without importing scipy
     n, m = cost.shape
     acc = np.full((n + 1, m + 1), np.inf)  # one row/column of padding, as librosa
     acc[1, 1] = cost[0, 0]
