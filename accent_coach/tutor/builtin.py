@@ -13,6 +13,7 @@ the question the learner was answering and gentle corrections
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -108,6 +109,12 @@ def _next_line(spec: Scenario, level: str, step: int) -> tuple[str, bool]:
     return spec.closing[level], True
 
 
+def _without_greeting(text: str) -> str:
+    """"Hi there, welcome in! What can I get you today?" → "What can I get you today?"
+    (leading exclamations go; what the question needs, like directions, stays)."""
+    return re.sub(r"^(?:[^.?!]*!\s+)+", "", text.strip()) or text
+
+
 def _correction(answer: str) -> tuple[str | None, str | None]:
     found = grammar.corrections(answer)
     if not found:
@@ -156,6 +163,8 @@ class BuiltinTutor:
         if reading.understood:
             parts = _acknowledge(spec, reading, state.step) + [q.answer for q in reading.questions]
             follow, done = _next_line(spec, level, after.step)
+            if after.step == state.step:  # asked again: without the greeting
+                follow = _without_greeting(follow)
             return TutorReply(" ".join(dict.fromkeys(parts)), follow, done=done,
                               intent=reading.current.name if reading.current else None,
                               matched=reading.current is not None, **common)
