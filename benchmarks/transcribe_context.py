@@ -14,7 +14,7 @@ On held-out learners of speechocean762-train (the last 12 speakers, as in traini
   were not read. ``invented`` counts the words of the prompt (not in the sentence read)
   that appear in the transcript, per 100 reference words, against the same count
   without context: how often the context makes Whisper write expected words the
-  learner did not say.
+  learner did not say (content words only: "the" or "is" say nothing).
 
 Prints one JSON object (also written to ``--out``).
 """
@@ -60,11 +60,19 @@ def _contexts(utts: list, i: int) -> tuple[str, str]:
     return " ".join(map(_sentence, expected)), " ".join(map(_sentence, others))
 
 
+# function words: every sentence has them, so they say nothing about the prompt
+FUNCTION_WORDS = set(
+    "a an the and or but of to in on at by for with from as is are was were be been it "
+    "its he she they we you i me my his her their our your him them us this that these "
+    "those there here not no do did does have has had will would can could so if then "
+    "than up out about into over very just".split())
+
+
 def _invented(ref: str, hyp: str, prompt: str) -> int:
+    """Content words of ``prompt`` that were not said but are in the transcript."""
     from accent_coach.tutor.wer import words
 
-    said = set(words(ref))
-    foreign = set(words(prompt)) - said
+    foreign = set(words(prompt)) - set(words(ref)) - FUNCTION_WORDS
     return sum(w in foreign for w in words(hyp))
 
 
@@ -84,12 +92,13 @@ def run_model(loaded, clips: list, utts: list, names: list[str]) -> dict:
     out: dict = {}
     for name in names:
         how = CONDITIONS[name]
-        pairs, sure, seconds, flagged, invented = [], [], [], 0, 0
+        pairs, sure, seconds, flagged, invented, hyps = [], [], [], 0, 0, []
         for i, (u, samples) in enumerate(clips):
             expected, other = _contexts(utts, i)
             kwargs = {k: (expected, other)[v] for k, v in how.items()}
             heard = transcribe(loaded, samples, **kwargs)
             pairs.append((u.text, heard.text))
+            hyps.append([u.utt, heard.text, kwargs.get("prompt") or kwargs.get("hotwords")])
             seconds.append(heard.seconds)
             if heard.confident:
                 sure.append((u.text, heard.text))
@@ -103,10 +112,19 @@ def run_model(loaded, clips: list, utts: list, names: list[str]) -> dict:
             "turn_s_p50": round(statistics.median(seconds), 3),
             "turn_s_p95": round(sorted(seconds)[int(0.95 * (len(seconds) - 1))], 3),
             "invented_per_100_words": round(100 * invented / ref_words, 2),
+            "invented_words": invented,
+            "transcripts": hyps,
         }
         if name == "plain":
             out["rtf_plain"] = round(sum(seconds) / (sum(len(c) for _, c in clips) / 16_000), 3)
     return out
+
+
+def _summary(result: dict) -> dict:
+    """The result without the transcripts (what is printed)."""
+    return {k: ({c: ({m: x for m, x in v.items() if m != "transcripts"}
+                     if isinstance(v, dict) else v) for c, v in r.items()}
+                if isinstance(r, dict) else r) for k, r in result.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.models:
         result[name] = run_model(manager.load_transcriber(name), clips, utts, args.conditions)
         print(json.dumps({name: result[name]}), file=sys.stderr, flush=True)
-    text = json.dumps(result, indent=2)
-    print(text)
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    print(json.dumps(_summary(result), indent=2))
     if args.out:
         args.out.write_text(text + "\n")
     return 0
