@@ -129,3 +129,18 @@ def test_speech_bounds_skip_leading_and_trailing_silence() -> None:
     x = np.concatenate([np.zeros(SAMPLE_RATE), _tone(1.0), np.zeros(SAMPLE_RATE)])
     start, end = speech_bounds(x)
     assert 0.8 < start < 1.0 and 2.0 < end < 2.2
+
+
+@pytest.mark.parametrize(("up", "down", "dtype"), [(320, 441, np.float32), (160, 441, np.float32),
+                                                   (1, 3, np.float32), (2, 1, np.float64)])
+def test_resampling_is_scipys_resample_poly(up, down, dtype) -> None:
+    """The numpy polyphase resampler gives scipy's numbers (to float rounding)."""
+    from scipy.signal import resample_poly as scipy_resample_poly
+
+    from accent_coach.engine.audio import resample_poly
+
+    x = np.random.default_rng(up + down).standard_normal(30_000).astype(dtype)
+    want = scipy_resample_poly(x, up, down)
+    got = resample_poly(x, up, down)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    assert np.abs(got - want).max() <= 1e-6 * np.abs(want).max()

@@ -70,3 +70,40 @@ def test_pitch_follows_a_glide_on_the_20_ms_grid_and_silence_is_unvoiced() -> No
 def test_pitch_of_a_clip_shorter_than_three_periods_is_unvoiced_not_an_error() -> None:
     f0 = prosody.pitch_hz(np.zeros(400, np.float32), 16_000, 2)
     assert f0.shape == (2,) and np.all(np.isnan(f0))
+
+
+def test_energy_is_librosas_rms_without_librosa() -> None:
+    """The numpy RMS gives librosa's numbers exactly (librosa stays the reference)."""
+    import librosa
+
+    rng = np.random.default_rng(0)
+    for n in (3000, 48_000, 16_000 * 7 + 123):
+        wav = (rng.standard_normal(n) * 0.1).astype(np.float32)
+        want = librosa.feature.rms(y=wav, frame_length=1024, hop_length=prosody.HOP,
+                                   center=True)[0]
+        assert np.array_equal(prosody.rms(wav), want)
+
+
+def test_dtw_is_librosas_path_ties_included() -> None:
+    import librosa
+
+    rng = np.random.default_rng(1)
+    for n, m in ((150, 170), (40, 300), (1, 5), (7, 1), (300, 280)):
+        x, y = rng.standard_normal((n, 2)), rng.standard_normal((m, 2))
+        x[::7], y[::5] = 0, 0  # equal costs: the tie-breaking must match too
+        _, want = librosa.sequence.dtw(X=x.T, Y=y.T, metric="euclidean")
+        assert np.array_equal(prosody.dtw(x, y), want), (n, m)
+
+
+def test_contours_and_similarity_need_no_librosa() -> None:
+    """A one-shot CLI never pays librosa's import and numba compilation for prosody."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from accent_coach.engine import prosody; "
+            "c = prosody.contours(np.random.default_rng(0).standard_normal(48000)"
+            ".astype(np.float32) * 0.1); prosody.contour_similarity(c, c); "
+            "print('librosa' in sys.modules, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]

@@ -129,4 +129,4 @@ def test_page_uses_the_llm_and_shows_the_fallback(chat, monkeypatch):
     at.chat_input(key="tutor.typed").set_value("Large.").run()
     assert not at.exception
     assert any("built-in tutor answered" in w.value for w in at.warning)
-    assert [m.markdown[0].value for m in at.chat_message][-1].startswith("Perfect.")
+    assert [m.markdown[0].value for m in at.chat_message][-1].startswith("Large, perfect.")

@@ -13,6 +13,7 @@ import pytest
 import soundfile as sf
 from streamlit.testing.v1 import AppTest
 
+from accent_coach.tutor.builtin import script_state
 from accent_coach.tutor.scenarios import LEVELS, get_scenario, scenarios
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,9 +84,14 @@ def test_typed_conversation_in_every_scenario(key):
     assert _lines(at) == [spec.opening(level)]  # the opening stays put across reruns
     _type(at, "Purple elephants.")  # off-topic: re-asked
     assert _lines(at)[-1] == spec.steps[0].reask
-    for n, step in enumerate(spec.steps):
-        _type(at, step.model[level])
-        nxt = spec.steps[n + 1].ask[level] if n + 1 < len(spec.steps) else spec.closing[level]
+    for _ in spec.steps:  # a model answer may answer a later question too: it is skipped
+        step = script_state(at.session_state["tutor.conversation"]).step
+        if step >= len(spec.steps):
+            break
+        _type(at, spec.steps[step].model[level])
+        n = script_state(at.session_state["tutor.conversation"]).step
+        assert n > step
+        nxt = spec.steps[n].ask[level] if n < len(spec.steps) else spec.closing[level]
         assert _lines(at)[-1].endswith(nxt)
     summary = " ".join(m.value for m in at.markdown)
     assert f"{len(spec.steps)} of the {len(spec.steps)} questions" in summary
@@ -237,3 +243,28 @@ def test_spoken_conversation_in_every_scenario(fresh_manager, key):
     print(f"\n{key} ({level}): {len(scored)}/{len(speech)} answers scored; heard: "
           + " | ".join(t["transcript"] for t in learner))
     assert len(scored) >= len(spec.steps) // 2
+
+
+def test_model_answer_sits_with_the_question_it_answers():
+    """The model answer is shown with the learner's answer, right under the tutor's
+    question it answers — not under the tutor's next question — with the corrected
+    sentence and the tutor's reply to what was said (the issue's café turn)."""
+    spec = get_scenario("cafe")
+    at = _page(scenario="cafe", level="B1")
+    _type(at, "I want a coffe with milk please")
+    _type(at, "Large. How much it cost?")
+    tutor_1, learner_1, tutor_2, learner_2, tutor_3 = at.chat_message
+    assert tutor_1.markdown[0].value == spec.steps[0].ask["B1"]
+    first = " ".join(c.value for c in learner_1.caption)
+    assert f"Model answer to “{spec.steps[0].ask['B1']}”: “{spec.steps[0].model['B1']}”" in first
+    assert "Better: **I want a coffee with milk please**" in " ".join(
+        m.value for m in learner_1.markdown)
+    assert tutor_2.markdown[0].value.startswith("One coffee with milk")
+    assert tutor_2.markdown[0].value.endswith(spec.steps[1].ask["B1"])
+    second = " ".join(c.value for c in learner_2.caption)
+    assert f"Model answer to “{spec.steps[1].ask['B1']}”" in second
+    assert "Better: **Large. How much does it cost?**" in " ".join(
+        m.value for m in learner_2.markdown)
+    assert "four fifty" in tutor_3.markdown[0].value
+    for tutor in (tutor_1, tutor_2, tutor_3):  # no model answer under a tutor question
+        assert not any("Model answer" in c.value for c in tutor.caption)

@@ -21,9 +21,19 @@ needs_model = pytest.mark.skipif(not SHIPPED, reason="embedded model folder not 
 @pytest.fixture(scope="module")
 def tiny_folder(tmp_path_factory):
     """A small random WhisperCTC saved the way training/export.py saves the real one."""
+    return _tiny(tmp_path_factory, ["<pad>", "<unk>", "a", "b", "tʃ", "ə"])
+
+
+@pytest.fixture(scope="module")
+def ipa_folder(tmp_path_factory):
+    """The same, with a vocabulary the app recognises as IPA phones."""
+    return _tiny(tmp_path_factory, ["<pad>", "<unk>", "ə", "ɪ", "θ", "s", "t", "k", "æ", "ð",
+                                    "tʃ"])
+
+
+def _tiny(tmp_path_factory, vocab: list[str]):
     from training.export import build_processor
 
-    vocab = ["<pad>", "<unk>", "a", "b", "tʃ", "ə"]
     config = whisper_ctc.WhisperCTCConfig(
         vocab_size=len(vocab),
         d_model=32,
@@ -157,3 +167,60 @@ def test_int8_model_hears_as_well_and_keeps_posteriors_close():
     assert (p32 - p8).abs().max() < 0.1
     size = lambda m: sum(t.numel() * t.element_size() for t in weight_tensors(m))  # noqa: E731
     assert size(int8) < 0.45 * size(model)
+
+
+@pytest.mark.parametrize("dtype", ["auto", "float32"])
+def test_light_loading_is_the_same_model_without_transformers(ipa_folder, monkeypatch, dtype):
+    """The CLI's transformers-free load gives the Auto classes' posteriors, bit for bit
+    (a random tiny model stored in fp16, int8 or float32 at run time)."""
+    from accent_coach.speech import manager as mm
+    from accent_coach.speech import registry as reg
+    from accent_coach.speech.posteriors import posteriors
+
+    monkeypatch.setattr(reg, "EMBEDDED_MODEL_DIR", ipa_folder)
+    spec = reg.resolve_model("embedded")
+    monkeypatch.setitem(mm._LIGHT, "embedded", True)
+    light = mm.load_checkpoint(spec, "cpu", dtype)
+    monkeypatch.setitem(mm._LIGHT, "embedded", False)
+    full = mm.load_checkpoint(spec, "cpu", dtype)
+    assert not isinstance(light.model, whisper_ctc.WhisperCTCForCTC)
+    assert isinstance(full.model, whisper_ctc.WhisperCTCForCTC)
+    assert (light.vocab, light.blank_id, light.output_kind, light.quantized) == (
+        full.vocab, full.blank_id, full.output_kind, full.quantized)
+    audio = np.random.default_rng(1).normal(0, 0.05, 40_000).astype(np.float32)
+    a, b = posteriors(light, audio, states=True), posteriors(full, audio, states=True)
+    assert np.array_equal(a.logp, b.logp) and np.array_equal(a.states, b.states)
+    assert a.frame_seconds == b.frame_seconds
+
+
+def test_mel_filters_are_whispers(tiny_folder):
+    from accent_coach.speech.whisper_ctc_net import mel_filters
+
+    want = whisper_ctc.WhisperCTCFeatureExtractor().mel_filters
+    assert np.allclose(mel_filters(), want, rtol=1e-12, atol=1e-15)
+
+
+def test_one_shot_assess_imports_no_transformers_and_prints_no_progress_bar(tmp_path):
+    """`accent-coach assess` on the embedded model: the report on stdout, nothing on
+    stderr (no "Loading weights" bar), and neither transformers nor librosa imported."""
+    import subprocess
+    import sys
+
+    import soundfile as sf
+
+    from accent_coach.speech.espeak import synthesize
+
+    if not SHIPPED:
+        pytest.skip("embedded model folder not installed")
+    wav, sr = synthesize("Think of three things.", voice="us")
+    take = tmp_path / "take.wav"
+    sf.write(take, wav, sr, subtype="PCM_16")
+    code = ("import sys; from accent_coach.cli import main; "
+            f"rc = main(['assess', {str(take)!r}, '--text', 'Think of three things.']); "
+            "print('MODULES', 'transformers' in sys.modules, 'librosa' in sys.modules, "
+            "'scipy.signal' in sys.modules); sys.exit(rc)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "Think" in done.stdout and "MODULES False False False" in done.stdout

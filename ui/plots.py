@@ -114,15 +114,13 @@ def align_reference(learner: PitchTrack, reference: PitchTrack) -> np.ndarray:
     The readings differ in speed and pauses; DTW matches syllable to syllable so the
     two curves can be compared at the same moment of the learner's recording.
     """
-    import librosa
+    from accent_coach.engine.prosody import dtw
 
     def feats(track: PitchTrack) -> np.ndarray:
         return np.stack([track.energy, np.nan_to_num(track.semitones) / 4.0])
 
     step = max(1, int(np.ceil(max(len(learner.times), len(reference.times)) / 1500)))
-    _, path = librosa.sequence.dtw(
-        X=feats(learner)[:, ::step], Y=feats(reference)[:, ::step], metric="euclidean"
-    )
+    path = dtw(feats(learner)[:, ::step].T, feats(reference)[:, ::step].T)
     warped = np.full(len(learner.times), np.nan)
     for i, j in path[::-1] * step:
         warped[i : i + step] = reference.semitones[min(j, len(reference.semitones) - 1)]

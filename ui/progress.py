@@ -9,7 +9,7 @@ into plotly figures and Streamlit widgets.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -95,11 +95,54 @@ def _layout(fig: go.Figure, title: str, y: str) -> go.Figure:
     return fig
 
 
+DAY_MS = 86_400_000  # plotly date axes count in milliseconds
+
+
+def day_axis(fig: go.Figure, days: list[date]) -> go.Figure:
+    """A date axis that reads as days whatever the number of points.
+
+    Left alone, plotly zooms a one-day axis to the millisecond ("23:59:59.999 …
+    00:00:00.0005"); with a few days it labels half-days. Each day gets one tick
+    ("3 Mar") up to two weeks, and the range has half a day of margin each side.
+    """
+    if not days:
+        return fig
+    first, last = min(days), max(days)
+    pad = timedelta(hours=12)
+    axis: dict[str, Any] = dict(type="date", tickformat="%-d %b", hoverformat="%a %-d %b %Y",
+                                range=[datetime.combine(first, datetime.min.time()) - pad,
+                                       datetime.combine(last, datetime.min.time()) + pad])
+    if (last - first).days <= 14:
+        axis.update(dtick=DAY_MS, tick0=datetime.combine(first, datetime.min.time()))
+    fig.update_xaxes(**axis)
+    return fig
+
+
+def _attempts_figure(rows: list[dict[str, Any]]) -> go.Figure:
+    """One day of practice: each attempt at its time of day (a daily mean would be one
+    lonely point)."""
+    xs = [r["created_at"] for r in rows]
+    fig = go.Figure()
+    for name in SCORE_LINES:
+        fig.add_trace(go.Scatter(x=xs, y=[r[name] for r in rows], mode="lines+markers",
+                                 name=name, line=dict(width=3 if name == "overall" else 1.5)))
+    first, last = min(xs), max(xs)
+    pad = max(timedelta(minutes=10), (last - first) / 10)
+    fig.update_xaxes(type="date", tickformat="%H:%M", hoverformat="%H:%M:%S",
+                     range=[first - pad, last + pad], nticks=8,
+                     title_text=first.strftime("%A %-d %B %Y"))
+    fig.update_yaxes(range=[0, 100])
+    return _layout(fig, "Scores on the day (each attempt)", "score")
+
+
 def trend_figure(rows: list[dict[str, Any]]) -> go.Figure:
-    """Daily mean of each sentence score (every attempt of the day counts once)."""
+    """Daily mean of each sentence score (every attempt of the day counts once); with a
+    single day of data, each attempt at its time instead."""
     days: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         days[row["created_at"].date()].append(row)
+    if len(days) == 1:
+        return _attempts_figure(rows)
     xs = sorted(days)
     fig = go.Figure()
     for name in SCORE_LINES:
@@ -110,6 +153,7 @@ def trend_figure(rows: list[dict[str, Any]]) -> go.Figure:
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name,
                                  line=dict(width=3 if name == "overall" else 1.5)))
     fig.update_yaxes(range=[0, 100])
+    day_axis(fig, xs)
     return _layout(fig, "Scores over time (daily mean)", "score")
 
 
@@ -136,6 +180,7 @@ def sound_change_figure(rows: list[dict[str, Any]]) -> go.Figure:
         fig.add_trace(go.Scatter(x=[p["day"] for p in points], y=[p["mean_score"] for p in points],
                                  mode="lines+markers", name=f"/{phone}/"))
     fig.update_yaxes(range=[0, 100])
+    day_axis(fig, [r["day"] for r in rows])
     return _layout(fig, "Weakest sounds over time (daily mean, UTC days)", "score")
 
 

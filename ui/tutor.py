@@ -221,15 +221,19 @@ def show_tutor_notes(turn: dict[str, Any], practice: bool) -> None:
         st.warning(fb["note"])
     if practice and fb.get("correction") and fb.get("source") == "llm":  # built-in: see above
         st.markdown(f"✏️ *Better:* **{fb['correction']}**  \n{fb.get('explanation') or ''}")
-    if practice and fb.get("model_answer"):
-        st.caption(f"Model answer: “{fb['model_answer']}”")
 
 
 def show_learner_feedback(turn: dict[str, Any], index: int) -> None:
     """Grammar slips and pronunciation findings of one learner turn."""
     fb = turn.get("feedback") or {}
+    if fb.get("corrected"):
+        st.markdown(f"✏️ Better: **{fb['corrected']}**")
     for g in fb.get("grammar") or []:
         st.markdown(f"✏️ “{g['wrong']}” → **{g['right']}** — {g['explanation']}")
+    model = fb.get("model_answer")
+    if isinstance(model, dict) and model.get("text"):  # the question just above this answer
+        st.caption(f"Model answer to “{model.get('question') or 'the question'}”: "
+                   f"“{model['text']}”")
     speech = fb.get("pronunciation")
     if not speech:
         return

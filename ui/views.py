@@ -190,12 +190,11 @@ def certainty_note(certainty: float | None, model_error_rate: float | None) -> s
 
 
 def ipa_line(refs: list[Any]) -> str:
-    """The target as IPA with primary (ˈ) and secondary (ˌ) stress before the vowel."""
-    words = []
-    for ref in refs:
-        marks = {1: "ˈ", 2: "ˌ"}
-        words.append("".join(marks.get(st, "") + tok for tok, st in zip(ref.tokens, ref.stress)))
-    return "/" + " ".join(words) + "/"
+    """The target as IPA with primary (ˈ) and secondary (ˌ) stress before the stressed
+    syllable, as dictionaries write it ("ˈnaɪn ˈwʌn", not espeak's "nˈaɪn wˈʌn")."""
+    from accent_coach.engine.syllables import stressed_ipa
+
+    return "/" + " ".join(stressed_ipa(ref.tokens, ref.stress) for ref in refs) + "/"
 
 
 MAX_TIPS = 8

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from typing import Any
@@ -36,6 +37,8 @@ def add_assess_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true",
                    help="with --batch: append to --out, skipping ids already there")
     p.add_argument("--no-prosody", action="store_true", help="skip prosody (faster)")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="show third-party progress bars and warnings (model loading)")
     p.set_defaults(func=run_assess)
     return p
 
@@ -45,8 +48,18 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def quiet_third_parties() -> None:
+    """No progress bars ("Loading weights 84/84 …") or advisory warnings from Hugging Face
+    libraries on stderr: set before they are imported, overridable from the environment."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+
+
 def run_assess(args: argparse.Namespace) -> int:
     """Entry point of the sub-command; returns the process exit code."""
+    if not getattr(args, "verbose", False):
+        quiet_third_parties()
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -69,9 +82,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _load(model: str | None) -> tuple[Any, str | None]:
+    """The recognizer; the embedded one is built without importing transformers (a
+    one-shot command would spend most of its time on that import)."""
     try:
-        from accent_coach.speech.manager import get_manager
+        from accent_coach.speech.manager import get_manager, prefer_light_loading
 
+        prefer_light_loading()
         return get_manager().load_model(model), None
     except Exception as exc:  # noqa: BLE001 - reported as one line, exit code 3
         return None, f"could not load model {model or '(default)'}: {exc}"

@@ -61,16 +61,25 @@ def renormalized(contour: np.ndarray) -> np.ndarray:
     return out
 
 
+def rms(wav: np.ndarray, frame_length: int = 1024, hop: int = HOP) -> np.ndarray:
+    """Frame RMS on centred frames (zero padding): what ``librosa.feature.rms(y=…,
+    center=True)`` gives, in plain numpy. librosa's lazy import and numba compilation
+    cost about 3 s of a one-shot ``accent-coach assess``; this costs microseconds."""
+    half = frame_length // 2
+    y = np.pad(np.asarray(wav), (half, half), mode="constant")
+    frames = np.lib.stride_tricks.sliding_window_view(y, frame_length)[::hop].T
+    power = np.mean(np.square(frames, dtype=np.float32), axis=-2, keepdims=True)
+    return np.sqrt(power)[0]
+
+
 def _block(wav: np.ndarray, fmin: float, fmax: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """f0, voicing and energy (dB) of one block on the 20 ms grid."""
-    import librosa
-
     if len(wav) < 2048:
         wav = np.pad(wav, (0, 2048 - len(wav)))
-    rms = librosa.feature.rms(y=wav, frame_length=1024, hop_length=HOP, center=True)[0]
-    f0 = pitch_hz(wav, SR, len(rms), HOP, fmin, fmax)
-    n = min(len(f0), len(rms), len(wav) // HOP + (1 if len(wav) % HOP else 0))
-    return f0[:n], np.isfinite(f0[:n]), 20 * np.log10(rms[:n] + 1e-5)
+    rms_ = rms(wav)
+    f0 = pitch_hz(wav, SR, len(rms_), HOP, fmin, fmax)
+    n = min(len(f0), len(rms_), len(wav) // HOP + (1 if len(wav) % HOP else 0))
+    return f0[:n], np.isfinite(f0[:n]), 20 * np.log10(rms_[:n] + 1e-5)
 
 
 def pitch_hz(wav: np.ndarray, sr: int, frames: int, hop: int = HOP,
@@ -98,10 +107,42 @@ def pitch_hz(wav: np.ndarray, sr: int, frames: int, hop: int = HOP,
     return out
 
 
+def dtw(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Warping path [(i, j), …] from the end to (0, 0) of the Euclidean DTW between the
+    rows of ``x`` [N, d] and ``y`` [M, d]: what ``librosa.sequence.dtw`` returns with its
+    default steps (diagonal, then (0, 1), then (1, 0) on ties), without numba's
+    compilation (seconds in a fresh process). The accumulated cost runs one
+    anti-diagonal at a time, each a handful of numpy operations.
+    """
+    diff = np.asarray(x, dtype=np.float64)[:, None, :] - np.asarray(y, dtype=np.float64)[None]
+    cost = np.sqrt(np.sum(diff * diff, axis=-1))  # scipy's cdist, without importing scipy
+    n, m = cost.shape
+    acc = np.full((n + 1, m + 1), np.inf)  # one row/column of padding, as librosa
+    acc[1, 1] = cost[0, 0]
+    step = np.zeros((n, m), dtype=np.int8)
+    step[0, 1:] = 1
+    step[1:, 0] = 2
+    for k in range(1, n + m - 1):
+        i = np.arange(max(0, k - m + 1), min(n, k + 1))
+        j = k - i
+        options = np.stack([acc[i, j], acc[i + 1, j], acc[i, j + 1]])  # diag, left, up
+        best = np.argmin(options, axis=0)
+        acc[i + 1, j + 1] = options[best, np.arange(len(i))] + cost[i, j]
+        step[i, j] = best
+    path = [(n - 1, m - 1)]
+    moves = ((1, 1), (0, 1), (1, 0))
+    i, j = n - 1, m - 1
+    while (i, j) != (0, 0):
+        di, dj = moves[step[i, j]]
+        i, j = i - di, j - dj
+        if min(i, j) < 0:
+            break
+        path.append((i, j))
+    return np.asarray(path, dtype=int)
+
+
 def _dtw_path(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """DTW on z-normalised features (unvoiced pitch = 0) so voice range doesn't matter."""
-    import librosa
-
     def feats(x: np.ndarray) -> np.ndarray:
         p = np.nan_to_num(x[:, 0])
         return np.stack([p / (np.nanstd(x[:, 0]) + 1e-6) if np.isfinite(x[:, 0]).any()
@@ -110,8 +151,7 @@ def _dtw_path(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a, b = feats(a), feats(b)
     step = max(1, int(np.ceil(max(len(a), len(b)) / 1500)))  # cost is len(a)·len(b)
     a, b = a[::step], b[::step]
-    _, wp = librosa.sequence.dtw(X=a.T, Y=b.T, metric="euclidean")
-    wp = wp[::-1]
+    wp = dtw(a, b)[::-1]
     return wp[:, 0] * step, wp[:, 1] * step
 
 

@@ -273,16 +273,63 @@ def prepare_load(spec: ModelSpec) -> dict[str, Any]:
     return _load_kwargs(spec)
 
 
+_LIGHT = {"embedded": False}  # see prefer_light_loading
+
+
+def prefer_light_loading(on: bool = True) -> None:
+    """Build the embedded model without transformers from now on in this process.
+
+    A one-shot ``accent-coach assess`` spends most of its time importing transformers
+    (its lazy module tables and ``modeling_utils``: ~3 s of CPU) to load a network that
+    is plain torch (:mod:`accent_coach.speech.whisper_ctc_net`). The CLI turns this on;
+    the app, the API and training keep the Auto classes (long-lived processes, where the
+    import is paid once, and where tests count ``from_pretrained`` calls).
+    """
+    _LIGHT["embedded"] = on
+
+
+def _load_light(spec: ModelSpec, device: str, dtype: str) -> LoadedModel:
+    """The embedded model through :func:`whisper_ctc_net.load_light`: same weights,
+    features and vocabulary as ``from_pretrained``, without importing transformers (CPU
+    only: no out-of-memory fallback to handle)."""
+    from accent_coach.speech.whisper_ctc_net import load_light
+
+    start = time.perf_counter()
+    try:
+        model, processor = load_light(spec.path_or_id)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise ModelLoadError(f"Could not read model '{spec.name}': {exc}") from exc
+    vocab, blank_id = processor.tokens, processor.pad_token_id
+    if not 0 <= blank_id < len(vocab):
+        raise ModelLoadError(f"Model '{spec.name}' has no usable CTC blank (pad) token.")
+    float_dtype, int8 = weights_plan(dtype, device, spec.source)
+    torch_dtype = _torch_dtype(float_dtype)
+    model.to(device=device, dtype=torch_dtype)
+    if int8:
+        model = quantize_int8(model)
+    return LoadedModel(
+        name=spec.name, source=spec.source, path_or_id=spec.path_or_id, processor=processor,
+        model=model, device=device, dtype=torch_dtype, output_kind=detect_output_kind(vocab),
+        vocab=vocab, blank_id=blank_id, load_seconds=time.perf_counter() - start,
+    )
+
+
 def load_checkpoint(
     spec: ModelSpec, device: str, dtype: str = "float32", kwargs: dict[str, Any] | None = None
 ) -> LoadedModel:
-    """Load ``spec`` from scratch: one ``from_pretrained``, one ``.to(device)``. Uncached."""
+    """Load ``spec`` from scratch: one ``from_pretrained``, one ``.to(device)``. Uncached.
+    The embedded model is built without transformers after :func:`prefer_light_loading`."""
+    if kwargs is None:
+        kwargs = prepare_load(spec)
+    if _LIGHT["embedded"] and spec.source == "embedded" and device == "cpu":
+        from accent_coach.speech.whisper_ctc_net import is_light_loadable
+
+        if is_light_loadable(spec.path_or_id):
+            return _load_light(spec, device, dtype)
     import torch
     import transformers
 
     _register_custom_architectures()
-    if kwargs is None:
-        kwargs = prepare_load(spec)
     start = time.perf_counter()
     try:
         processor = transformers.AutoProcessor.from_pretrained(

@@ -209,8 +209,17 @@ def load_transcriber(spec: ModelSpec, device: str = "cpu") -> LoadedTranscriber:
     )
 
 
-def transcribe(loaded: LoadedTranscriber, samples: np.ndarray) -> Transcript:
-    """English text of 16 kHz mono ``samples``, deterministic (greedy, no sampling)."""
+def transcribe(
+    loaded: LoadedTranscriber, samples: np.ndarray, *, prompt: str | None = None,
+    hotwords: str | None = None,
+) -> Transcript:
+    """English text of 16 kHz mono ``samples``, deterministic (greedy, no sampling).
+
+    ``prompt`` (Whisper's initial prompt: text "said before" the clip) and ``hotwords``
+    (hint phrases) give Whisper context, e.g. the answers a tutor's question expects;
+    ``benchmarks/transcribe_context.py`` measures what they do to WER, and whether
+    Whisper then writes expected words the learner did not say.
+    """
     start = time.perf_counter()
     samples = np.asarray(samples, dtype=np.float32)
     window = min(len(samples) / SAMPLE_RATE, 30.0)
@@ -225,6 +234,8 @@ def transcribe(loaded: LoadedTranscriber, samples: np.ndarray) -> Transcript:
         vad_filter=True,
         # A bound on tokens per 30 s window: a repetition loop stops early (fast turns).
         max_new_tokens=int(min(200, 16 + 8 * window)),
+        initial_prompt=prompt or None,
+        hotwords=hotwords or None,
     )
     segments = list(segments)
     text = " ".join(s.text.strip() for s in segments).strip()

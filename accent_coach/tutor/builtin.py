@@ -1,12 +1,14 @@
-"""The built-in tutor: deterministic scenario scripts, no network, no model.
+"""The built-in tutor: deterministic scenario scripts that listen, no network, no model.
 
-Where the script stands is replayed from the learner's turns (nothing hidden in
-session state), so the same conversation always gets the same next line. Answers
-are matched to a step's intents by keywords (word-boundary, stem and fuzzy matches
-through ``rapidfuzz``, so transcription slips like "capuccino" still count) and by
-closeness to the step's model answers. An answer that does not fit is re-asked; after
-two misses the tutor shows the model answer and moves on. Every reply carries the
-model answer for the step and gentle corrections (:mod:`accent_coach.tutor.grammar`).
+It reacts to what the learner said (:mod:`accent_coach.tutor.listening`): it answers
+the scenario questions the learner asks (price, options, times), takes answers given
+before their question was asked and skips those questions, echoes what was picked
+("One latte with oat milk, good choice.") and only re-asks when nothing was understood;
+after two such misses it shows the model answer and moves on. Where the script stands
+is replayed from the learner's turns (nothing hidden in session state), so the same
+conversation always gets the same next line. Every reply carries the model answer of
+the question the learner was answering and gentle corrections
+(:mod:`accent_coach.tutor.grammar`) with the corrected sentence.
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from accent_coach.tutor import grammar
 from accent_coach.tutor.conversation import Conversation, learner_turns
-from accent_coach.tutor.scenarios import Intent, Scenario, Step, get_scenario
+from accent_coach.tutor.listening import Reading, match_intent, normalise, read_turn
+from accent_coach.tutor.scenarios import Scenario, get_scenario
+
+__all__ = ["BuiltinTutor", "ScriptState", "TutorReply", "match_intent", "normalise",
+           "script_state", "summary"]
 
 MAX_REASKS = 2  # misses on one step before the tutor moves on
-FUZZY_KEYWORD = 85  # rapidfuzz ratio for a word to count as a misheard keyword
-MODEL_SIMILARITY = 80  # token-set ratio for an answer to count as close to a model answer
-_WORD = re.compile(r"[a-z0-9']+")
+UNKNOWN_QUESTION = "Hmm, I'm not sure about that, sorry."
 
 
 @dataclass
@@ -36,13 +38,16 @@ class TutorReply:
     follow_up: str | None = None
     correction: str | None = None
     explanation: str | None = None
-    model_answer: str | None = None
+    model_answer: str | None = None  # for the question the learner was answering
     source: str = "built-in"
     note: str | None = None  # e.g. "the LLM did not answer; the built-in tutor did"
     done: bool = False
     intent: str | None = None
     step: int = 0
     matched: bool = False
+    question: str | None = None  # the tutor's question the model answer belongs to
+    answered_questions: list[str] | None = None  # scenario questions the tutor answered
+    skipped: list[int] | None = None  # later steps the learner answered early
 
     @property
     def text(self) -> str:
@@ -58,53 +63,43 @@ class ScriptState:
     step: int  # index of the step the tutor is waiting on (== len(steps) when done)
     misses: int  # failed tries on that step
     answered: int = 0  # steps the learner's answers fitted
+    done: frozenset[int] = frozenset()  # steps over: answered (maybe early) or moved past
 
 
-def normalise(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower().replace("’", "'")))
+def _next_step(spec: Scenario, done: frozenset[int]) -> int:
+    return next((n for n in range(len(spec.steps)) if n not in done), len(spec.steps))
 
 
-def _keyword_hit(keyword: str, text: str, words: list[str]) -> bool:
-    if len(keyword) <= 3 or any(ch.isdigit() for ch in keyword):
-        return re.search(rf"(?<![\w']){re.escape(keyword)}(?![\w'])", text) is not None
-    if re.search(rf"(?<![\w']){re.escape(keyword)}", text):
-        return True
-    if len(keyword) < 5:
-        return False
-    size = len(keyword.split())
-    grams = [" ".join(words[i:i + size]) for i in range(len(words) - size + 1)]
-    return any(fuzz.ratio(keyword, g) >= FUZZY_KEYWORD for g in grams)
+def _advance(spec: Scenario, state: ScriptState, reading: Reading) -> ScriptState:
+    """The state after one learner turn read as ``reading``."""
+    done = set(state.done) | set(reading.early)
+    answered = state.answered + len(reading.early)
+    misses = state.misses
+    if reading.current is not None:
+        done.add(state.step)
+        answered += 1
+    elif not reading.understood:
+        misses += 1
+        if misses >= MAX_REASKS:
+            done.add(state.step)
+    frozen = frozenset(done)
+    step = _next_step(spec, frozen)
+    return ScriptState(step, 0 if step != state.step else misses, answered, frozen)
 
 
-def match_intent(step: Step, answer: str) -> Intent | None:
-    """The intent the answer expresses (most keyword hits, first on ties), else None."""
-    text = normalise(answer)
-    if not text:
-        return None
-    words = text.split()
-    hits = [(sum(_keyword_hit(k, text, words) for k in i.keywords), -n, i)
-            for n, i in enumerate(step.intents)]
-    best = max(hits, key=lambda h: (h[0], h[1]))
-    if best[0] > 0:
-        return best[2]
-    close = max(fuzz.token_set_ratio(text, normalise(m)) for m in step.model.values())
-    return step.intents[0] if close >= MODEL_SIMILARITY else None
+def _read(spec: Scenario, state: ScriptState, text: str) -> Reading:
+    return read_turn(spec, state.step, state.done, text)
 
 
 def script_state(conv: Conversation) -> ScriptState:
     """Replay the learner's turns through the script."""
     spec = get_scenario(conv["scenario"])
-    step = misses = answered = 0
+    state = ScriptState(0, 0)
     for turn in learner_turns(conv):
-        if step >= len(spec.steps):
+        if state.step >= len(spec.steps):
             break
-        if match_intent(spec.steps[step], turn["text"]) is not None:
-            step, misses, answered = step + 1, 0, answered + 1
-        else:
-            misses += 1
-            if misses >= MAX_REASKS:
-                step, misses = step + 1, 0
-    return ScriptState(step, misses, answered)
+        state = _advance(spec, state, _read(spec, state, turn["text"]))
+    return state
 
 
 def _next_line(spec: Scenario, level: str, step: int) -> tuple[str, bool]:
@@ -114,6 +109,12 @@ def _next_line(spec: Scenario, level: str, step: int) -> tuple[str, bool]:
     return spec.closing[level], True
 
 
+def _without_greeting(text: str) -> str:
+    """"Hi there, welcome in! What can I get you today?" → "What can I get you today?"
+    (leading exclamations go; what the question needs, like directions, stays)."""
+    return re.sub(r"^(?:[^.?!]*!\s+)+", "", text.strip()) or text
+
+
 def _correction(answer: str) -> tuple[str | None, str | None]:
     found = grammar.corrections(answer)
     if not found:
@@ -121,8 +122,24 @@ def _correction(answer: str) -> tuple[str | None, str | None]:
     return grammar.corrected(answer), " ".join(dict.fromkeys(c.explanation for c in found))
 
 
+def _acknowledge(spec: Scenario, reading: Reading, step: int) -> list[str]:
+    """The tutor's reaction to each step answered, in script order, choices echoed."""
+    answered = dict(reading.early)
+    if reading.current is not None:
+        answered[step] = reading.current
+    lines = []
+    for n in sorted(set(answered) - reading.quiet):
+        intent, picked = answered[n], reading.choices.get(n)
+        if picked and intent.reply_choice:
+            line = intent.reply_choice.format(choice=picked)
+            lines.append(line[:1].upper() + line[1:])
+        else:
+            lines.append(intent.reply)
+    return lines
+
+
 class BuiltinTutor:
-    """Scenario scripts with intent matching, re-asks, model answers and corrections."""
+    """Scenario scripts that answer questions, take early answers, echo choices, correct."""
 
     name = "built-in"
 
@@ -135,19 +152,28 @@ class BuiltinTutor:
         if state.step >= len(spec.steps):
             return TutorReply(spec.closing[level], done=True, step=state.step)
         step = spec.steps[state.step]
-        model = step.model[level]
         correction, explanation = _correction(answer)
-        intent = match_intent(step, answer)
-        if intent is not None:
-            follow, done = _next_line(spec, level, state.step + 1)
-            return TutorReply(intent.reply, follow, correction, explanation, model,
-                              done=done, intent=intent.name, step=state.step, matched=True)
-        if state.misses + 1 >= MAX_REASKS:
-            follow, done = _next_line(spec, level, state.step + 1)
-            reply = f"Let's move on. You could say: “{model}”"
-            return TutorReply(reply, follow, correction, explanation, model, done=done,
-                              step=state.step)
-        return TutorReply(step.reask, None, correction, explanation, model, step=state.step)
+        reading = _read(spec, state, answer)
+        after = _advance(spec, state, reading)
+        common = dict(correction=correction, explanation=explanation,
+                      model_answer=step.model[level], step=state.step,
+                      question=step.ask[level],
+                      answered_questions=[q.name for q in reading.questions] or None,
+                      skipped=sorted(reading.early) or None)
+        if reading.understood:
+            parts = _acknowledge(spec, reading, state.step) + [q.answer for q in reading.questions]
+            follow, done = _next_line(spec, level, after.step)
+            if after.step == state.step:  # asked again: without the greeting
+                follow = _without_greeting(follow)
+            return TutorReply(" ".join(dict.fromkeys(parts)), follow, done=done,
+                              intent=reading.current.name if reading.current else None,
+                              matched=reading.current is not None, **common)
+        lead = f"{UNKNOWN_QUESTION} " if reading.unknown_question else ""
+        if after.step != state.step:
+            follow, done = _next_line(spec, level, after.step)
+            reply = f"{lead}Let's move on. You could say: “{step.model[level]}”"
+            return TutorReply(reply, follow, done=done, **common)
+        return TutorReply(lead + step.reask, None, **common)
 
 
 def _pronunciation_lines(conv: Conversation) -> list[str]:

@@ -7,8 +7,10 @@ Shape::
      "turns": [{"role": "tutor"|"learner", "text": str, "transcript": str | None,
                 "audio": bytes | None, "feedback": dict | None, "created_at": iso str}]}
 
-Tutor turns keep their metadata (who answered, corrections, model answer, notes) in
-``feedback``; learner turns keep grammar and pronunciation findings there.
+Tutor turns keep their metadata (who answered, corrections, notes) in ``feedback``;
+learner turns keep grammar findings (and the corrected sentence), pronunciation findings
+and the model answer of the question they answer (``{"question", "text"}``) there, so
+the model answer is shown under that question, not under the tutor's next one.
 JSON export: audio is base64 in ``audio_base64`` (or dropped with ``with_audio=False``);
 bytes never appear raw.
 """
@@ -89,6 +91,11 @@ def _feedback_lines(turn: Turn) -> list[str]:
     fb = turn.get("feedback") or {}
     lines = [f"  - ✏️ {g['wrong']} → **{g['right']}** ({g['explanation']})"
              for g in fb.get("grammar") or []]
+    if fb.get("corrected"):
+        lines.append(f"  - ✏️ Better: {fb['corrected']}")
+    model = fb.get("model_answer")
+    if isinstance(model, dict) and model.get("text"):
+        lines.append(f"  - 💬 Model answer: “{model['text']}”")
     speech = fb.get("pronunciation") or {}
     if speech.get("uncertain"):
         lines.append(f"  - 🎧 {speech.get('message')}")

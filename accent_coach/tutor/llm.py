@@ -170,12 +170,13 @@ class LLMTutor:
                 ) from second
         spec, level = get_scenario(conv["scenario"]), conv["level"]
         state = script_state(conv)
-        model = spec.steps[state.step].model[level] if state.step < len(spec.steps) else None
+        asked = spec.steps[state.step] if state.step < len(spec.steps) else None
         practice = conv["mode"] == "practice"
         return TutorReply(
             parsed.reply, parsed.follow_up, parsed.correction if practice else None,
-            parsed.explanation if practice else None, model, source="llm", done=parsed.done,
-            step=state.step,
+            parsed.explanation if practice else None, asked.model[level] if asked else None,
+            source="llm", done=parsed.done, step=state.step,
+            question=asked.ask[level] if asked else None,
         )
 
 

@@ -153,6 +153,10 @@ def take_turn(
     findings = feedback.get("pronunciation")
     reply = respond(tutor or BuiltinTutor(), conv, answer, findings)
     timings.reply = time.perf_counter() - t0
+    if feedback["grammar"]:
+        feedback["corrected"] = grammar.corrected(answer)
+    if reply.model_answer:  # shown with the learner's answer, under the question it answers
+        feedback["model_answer"] = {"question": reply.question, "text": reply.model_answer}
     learner = add_turn(conv, "learner", answer or "(nothing heard)", transcript=transcript_text,
                        audio=audio, feedback=feedback)
     tutor_turn = add_turn(conv, "tutor", reply.text, feedback=reply.feedback())
