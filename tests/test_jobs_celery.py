@@ -85,7 +85,7 @@ def test_failed_items_retry_on_the_worker(tmp_path, broker, takes):
         build_tiny_ctc(folder)
         client.post(f"/v1/jobs/{job_id}/retry")
         job = wait_job(client, job_id)
-    assert job["progress"]["done"] == 2
+    assert job["progress"]["done"] == 2, [i["error"] for i in job["items"]]
     assert {i["result"]["model"] for i in job["items"]} == {str(folder)}
 
 

@@ -209,7 +209,9 @@ class JobStore:
                 session.execute(
                     update(ItemRow)
                     .where(ItemRow.job_id == job_id, ItemRow.index.in_(indexes))
-                    .values(status="queued", error=None, result=None)
+                    # no task id until dispatched: the Celery poller must not copy the
+                    # old task's "failed" back over the requeued item
+                    .values(status="queued", error=None, result=None, task_id=None)
                 )
                 session.execute(
                     update(JobRow).where(JobRow.id == job_id)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from accent_coach.service.api.state import get_state
 from accent_coach.service.api.uploads import read_upload
@@ -34,8 +35,9 @@ async def submit(
     if accent not in ACCENTS:
         raise InvalidRequest(f"accent must be one of {', '.join(ACCENTS)}, not {accent!r}.")
     model = accepted_model(model, state.settings)
-    if webhook_url:
-        check_webhook(webhook_url, state.settings.api_key, state.settings.webhook_allow)
+    if webhook_url:  # resolves the host name: off the event loop
+        await run_in_threadpool(check_webhook, webhook_url, state.settings.api_key,
+                                state.settings.webhook_allow)
     names = [f.filename or str(i) for i, f in enumerate(files or [])]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
