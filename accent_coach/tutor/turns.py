@@ -27,7 +27,9 @@ from accent_coach.tutor.conversation import Conversation, add_turn, now_iso
 from accent_coach.tutor.llm import LLMTutor, respond
 from accent_coach.tutor.scenarios import LEVELS, get_scenario
 
-WHISPER_CONTEXT = True  # give Whisper the question and its expected answers (see below)
+# transcribers given the question and its expected answers as context (measured safe:
+# see transcription_context; whisper-base copies prompt words into its transcripts)
+CONTEXT_TRANSCRIBERS = frozenset({"whisper-tiny.en"})
 CLOSE_TO_MODEL = 70  # rapidfuzz token-sort ratio: "the learner tried the model answer"
 WORST = 3  # words / sounds shown per turn
 UNSURE = (
@@ -120,7 +122,10 @@ def transcription_context(conv: Conversation) -> str | None:
     expected ones WER falls from 87.6 % to 39.7 %; when three sentences the learner did
     not say are expected, WER stays at 87.6 % and 2 of their content words (vs 1 without
     context, per 242 words said) appear in the transcripts. It can still bend an
-    off-topic answer ("My name is Anna…" → "…a banana…" on espeak speech).
+    off-topic answer ("My name is Anna…" → "…a banana…" on espeak speech). whisper-base
+    copies prompt words it did not hear (14 of the distractor sentences' words with the
+    expected answer among them, 4 with three unsaid sentences, vs 0 without context), so
+    only tiny.en gets the context (:data:`CONTEXT_TRANSCRIBERS`).
     """
     spec, state = get_scenario(conv["scenario"]), script_state(conv)
     if state.step >= len(spec.steps):
@@ -154,8 +159,10 @@ def take_turn(
             raise ValueError("A spoken turn needs a transcriber and a recognizer.")
         clip = load_audio(audio)
         t0 = time.perf_counter()
-        heard = transcribe(load_transcriber(), clip.samples,
-                           prompt=transcription_context(conv) if WHISPER_CONTEXT else None)
+        transcriber = load_transcriber()
+        context = (transcription_context(conv)
+                   if getattr(transcriber, "name", None) in CONTEXT_TRANSCRIBERS else None)
+        heard = transcribe(transcriber, clip.samples, prompt=context)
         timings.transcribe = time.perf_counter() - t0
         transcript_text = heard.text
         answer = heard.text
