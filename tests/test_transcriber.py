@@ -15,6 +15,7 @@ from accent_coach.speech.registry import (
 )
 from accent_coach.speech.transcriber import joined_base_dir, transcribe
 from accent_coach.tutor.wer import wer
+from accent_coach.tutor.wer import words as wer_words
 
 SENTENCES = [
     "I would like a large coffee with milk, please.",
@@ -125,3 +126,22 @@ def test_preload_list_can_name_a_transcriber(fresh_manager, tiny_models, monkeyp
     assert manager.preload() == [str(tiny_models["ipa_a"]), "whisper-tiny.en"]
     assert manager.transcriber is not None and manager.current is not None
     assert not manager.warnings
+
+
+def test_context_prompt_does_not_put_words_in_the_learners_mouth(fresh_manager):
+    """Whisper told what the tutor expects (the question and its model answers, as the
+    tutor does) does not write the expected words when the learner says something else,
+    and still hears the expected answer when it is said."""
+    from accent_coach.tutor.conversation import new_conversation
+    from accent_coach.tutor.turns import transcription_context
+
+    loaded = fresh_manager.get_manager().load_transcriber()
+    context = transcription_context(new_conversation("cafe", "B1", "practice"))
+    assert context and "What can I get you today?" in context and "latte" in context
+    expected_words = {"latte", "coffee", "flat", "white", "oat", "milk", "large", "love"}
+    for said in SENTENCES[1:]:  # none of them is about a drink
+        heard = transcribe(loaded, _speech(said), prompt=context)
+        assert not expected_words & (set(wer_words(heard.text)) - set(wer_words(said))), (
+            said, heard.text)
+    expected = SENTENCES[0]  # "I would like a large coffee with milk, please."
+    assert wer([(expected, transcribe(loaded, _speech(expected), prompt=context).text)]) < 0.2
