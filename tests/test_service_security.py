@@ -198,7 +198,7 @@ def test_serve_on_localhost_without_a_key_answers(tmp_path):
             except httpx.HTTPError:
                 return False
 
-        wait_for(up, 60, 0.2)
+        wait_for(up, 180, 0.2)  # a cold start on a loaded 2-core machine
     finally:
         server.terminate()
         server.wait(timeout=30)
