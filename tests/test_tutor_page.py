@@ -268,3 +268,7 @@ def test_model_answer_sits_with_the_question_it_answers():
     assert "four fifty" in tutor_3.markdown[0].value
     for tutor in (tutor_1, tutor_2, tutor_3):  # no model answer under a tutor question
         assert not any("Model answer" in c.value for c in tutor.caption)
+    _type(at, spec.steps[2].model["B1"])  # said as the model says it: not repeated
+    learner_3 = at.chat_message[5]
+    assert learner_3.markdown[0].value == spec.steps[2].model["B1"]
+    assert not any("Model answer" in c.value for c in learner_3.caption)

@@ -223,6 +223,12 @@ def show_tutor_notes(turn: dict[str, Any], practice: bool) -> None:
         st.markdown(f"✏️ *Better:* **{fb['correction']}**  \n{fb.get('explanation') or ''}")
 
 
+def _same(a: str | None, b: str | None) -> bool:
+    from accent_coach.tutor.listening import normalise
+
+    return bool(a and b) and normalise(a) == normalise(b)
+
+
 def show_learner_feedback(turn: dict[str, Any], index: int) -> None:
     """Grammar slips and pronunciation findings of one learner turn."""
     fb = turn.get("feedback") or {}
@@ -231,7 +237,8 @@ def show_learner_feedback(turn: dict[str, Any], index: int) -> None:
     for g in fb.get("grammar") or []:
         st.markdown(f"✏️ “{g['wrong']}” → **{g['right']}** — {g['explanation']}")
     model = fb.get("model_answer")
-    if isinstance(model, dict) and model.get("text"):  # the question just above this answer
+    said_it = isinstance(model, dict) and _same(model.get("text"), turn.get("text"))
+    if isinstance(model, dict) and model.get("text") and not said_it:  # the question above
         st.caption(f"Model answer to “{model.get('question') or 'the question'}”: "
                    f"“{model['text']}”")
     speech = fb.get("pronunciation")
