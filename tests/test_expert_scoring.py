@@ -126,3 +126,24 @@ def test_manager_loads_the_scorer_of_its_recognizer_once(
     assert manager.unload(EXPERT_SCORER) and manager.scorer_for(a) is not first
     assert loads == [1, 1]
     model_manager._scorer_recognizer.cache_clear()
+
+
+def test_shipped_scorer_is_used_with_the_embedded_recognizer_and_reused_posteriors() -> None:
+    """The app's default: the embedded recognizer's takes are scored by the shipped
+    learned scorer, also when a caller reuses posteriors computed without hidden states
+    (the tutor, the benchmarks) — same result as a fresh assessment, never an error."""
+    from engine_fixtures import embedded_model, speech
+
+    from accent_coach.engine.assess import assess
+    from accent_coach.speech.posteriors import posteriors
+
+    model = embedded_model()
+    wav, text = speech("I think so too"), "I think so too"
+    fresh = assess(wav, text, loaded=model, with_prosody=False)
+    reused = assess(wav, text, loaded=model, with_prosody=False,
+                    precomputed=posteriors(model, wav))
+    assert fresh.details["scorer"] == EXPERT_SCORER
+    assert reused.to_dict()["scores"] == fresh.to_dict()["scores"]
+    assert [w.score for w in reused.words] == [w.score for w in fresh.words]
+    rules = assess(wav, text, loaded=model, with_prosody=False, scorer="rules")
+    assert rules.details["scorer"] == "rules"

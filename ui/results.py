@@ -47,7 +47,7 @@ def show_scores(result: dict[str, Any]) -> None:
         _, _, symbol = plots.score_band(value)
         col.metric(
             name.capitalize(), "–" if value is None else f"{value:.0f} {symbol}",
-            help=views.SCORE_HELP[name],
+            help=views.score_help(result)[name],
         )
     note = views.certainty_note(
         (result.get("details") or {}).get("certainty"),
@@ -57,8 +57,8 @@ def show_scores(result: dict[str, Any]) -> None:
         st.caption(note)
     with st.expander("What do these scores mean?"):
         for name in plots.SCORE_ORDER:
-            st.markdown(f"**{name.capitalize()}** — {views.SCORE_HELP[name]}")
-        st.markdown(views.SOUND_SCORE_NOTE)
+            st.markdown(f"**{name.capitalize()}** — {views.score_help(result)[name]}")
+        st.markdown(views.sound_note(result))
 
 
 def show_words(result: dict[str, Any]) -> None:
@@ -132,7 +132,7 @@ def show_sounds_and_tips(result: dict[str, Any]) -> None:
         worst = st.toggle("Worst sounds first", value=True, key="results.worst_first")
         rows = views.phone_rows(words, worst_first=worst)
         st.dataframe(rows, hide_index=True, width="stretch", height=min(36 * (len(rows) + 1), 600))
-        st.caption(views.SOUND_SCORE_NOTE)
+        st.caption(views.sound_note(result))
     else:  # letter-output models: words are checked by spelling, no phones to show
         st.caption("This model gives word-level results only, so there is no sound table.")
     tips = result.get("tips") or []

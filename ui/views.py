@@ -156,7 +156,7 @@ def _band_legend() -> str:
 BAND_LEGEND = _band_legend()
 WORD_LEGEND = BAND_LEGEND + " · struck through = missing · +sounds in grey = extra sounds heard"
 
-SCORE_HELP = {
+RULES_HELP = {
     "accuracy": "How close each sound was to the expected one, averaged over all the "
     "sounds of the sentence (100 = every sound clear).",
     "completeness": "The share of the sentence's words you said (missing words lower it).",
@@ -166,11 +166,45 @@ SCORE_HELP = {
     "compared with a reference reading of the same sentence.",
     "overall": "Half accuracy, a fifth fluency, the rest completeness and prosody.",
 }
-SOUND_SCORE_NOTE = (
+RULES_SOUND_NOTE = (
     "A sound's score says how sure the speech model is that it heard the expected sound "
     "rather than another one. A sound can be heard correctly and still score below 80 "
     "when it was short, soft or blended into its neighbours."
 )
+# The learned scorer (speech/models/expert-scorer) predicts five experts' judgments on
+# speechocean762's rubric; the figures are its Pearson correlations with the experts on
+# speakers it never saw (benchmarks/human_agreement.py, table in benchmarks/README.md).
+EXPERT_HELP = {
+    "accuracy": "How correctly the whole sentence was pronounced, as five pronunciation "
+    "experts would judge it (100 = all sounds right; 50 = many wrong or heavily accented). "
+    "On learners it never heard, this score follows the experts' closely "
+    "(correlation 0.81).",
+    "completeness": "The share of the sentence's words you said (missing words lower it).",
+    "fluency": "How smoothly you read, as the experts judge it: pace, pauses, hesitations, "
+    "repeats (correlation with the experts 0.84).",
+    "prosody": "Your rhythm, intonation and stress, as the experts judge it: 100 sounds "
+    "natural, lower means a flat melody, an uneven beat or stops mid-phrase (correlation "
+    "with the experts 0.82).",
+    "overall": "The experts' overall score for the sentence (correlation 0.82).",
+}
+EXPERT_SOUND_NOTE = (
+    "A sound's score is what the experts would give it: 100 = pronounced correctly, "
+    "50 = understandable but heavily accented, 0 = another sound or left out. Sounds are "
+    "flagged when they are most likely wrong (about 3 in 5 flagged sounds are ones the "
+    "experts marked wrong or heavily accented); the likely other sounds say what was "
+    "heard instead."
+)
+def score_help(result: dict) -> dict[str, str]:
+    """What each sentence score means for the scorer that produced ``result``."""
+    return RULES_HELP if _scorer(result) == "rules" else EXPERT_HELP
+
+
+def sound_note(result: dict) -> str:
+    return RULES_SOUND_NOTE if _scorer(result) == "rules" else EXPERT_SOUND_NOTE
+
+
+def _scorer(result: dict) -> str:
+    return str((result.get("details") or {}).get("scorer") or "rules")
 
 
 def certainty_note(certainty: float | None, model_error_rate: float | None) -> str:

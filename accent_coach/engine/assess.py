@@ -134,10 +134,12 @@ def assess(
     loaded = loaded if loaded is not None else loaded_model(model)
     chosen = scorer_for(loaded, scorer)
     warnings: list[ResultWarning] = []
+    states = bool(chosen is not None and chosen.config.state_dim)
+    if states and precomputed is not None and precomputed.states is None:
+        precomputed = None  # the scorer reads hidden states these posteriors lack
     take = analyse(
         prepared, loaded, reference_audio=reference_audio, with_prosody=with_prosody,
-        precomputed=precomputed, warnings=warnings,
-        states=bool(chosen is not None and chosen.config.state_dim),
+        precomputed=precomputed, warnings=warnings, states=states,
     )
     recognition = take.recognition
     assert recognition is not None

@@ -101,6 +101,7 @@ class Scores:
     utterance: dict[str, float | None]  # accuracy, completeness, fluency, prosody, overall
     flags: Any  # the scorer's operating points (scoring.Flags)
     scorer: str  # "rules" or the learned scorer's name
+    fallback: str | None = None  # why the rules scored a take the learned scorer could not
 
 
 @dataclass

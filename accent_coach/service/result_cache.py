@@ -29,11 +29,18 @@ MAX_DISK_ITEMS = 500
 
 @functools.cache
 def engine_version() -> str:
-    """Package version + digest of the engine's code: any scoring change invalidates."""
-    engine = Path(__file__).resolve().parents[1] / "engine"
+    """Package version + digest of what scores a take — the engine's code (its stages
+    too), the learned scorer's code and its shipped weights: any scoring change
+    invalidates."""
+    package = Path(__file__).resolve().parents[1]
+    scorer_dir = package / "speech" / "models" / "expert-scorer"
+    files = [*sorted((package / "engine").rglob("*.py")), package / "speech" / "scorer.py",
+             scorer_dir / "config.json", scorer_dir / "scorer.safetensors"]
     digest = hashlib.sha256()
-    for path in sorted(engine.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in files:
+        if path.is_file():
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0"
+                          + path.read_bytes())
     return f"{__version__}+{digest.hexdigest()[:12]}"
 
 

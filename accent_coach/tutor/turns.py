@@ -92,7 +92,7 @@ def assess_spoken(
     base = {"transcript": transcript.to_dict()}
     if not transcript.confident:
         return {**base, "uncertain": True, "message": UNSURE}
-    post = posteriors(loaded, samples)
+    post = posteriors(loaded, samples, states=True)  # a learned scorer may read them
     try:
         said = assess(samples, transcript.text, accent=accent, loaded=loaded,
                       with_prosody=False, precomputed=post).to_dict()
