@@ -107,6 +107,8 @@ def evaluate(limit: int | None, speakers: str, seed: int = 0, sweep: bool = Fals
         "false_flag_rate_true_text": round(stats["true_flagged"] / max(1, stats["true_words"]), 3),
         "false_flag_rate_swapped_text": round(
             stats["other_flagged"] / max(1, stats["other_words"]), 3),
+        "mean_score_swapped": round(float(np.mean(scores["swapped"])), 1),
+        "mean_score_other_words": round(float(np.mean(scores["others"])), 1),
         "seconds": round(time.time() - t0, 1),
         **extra,
     }

@@ -1,17 +1,18 @@
 """Cross-fitting in one command: the recognizer recipe once per speaker fold, then the
 scorer's features of every take from the recognizer that never heard its speaker.
 
-    python -m training.crossfit --labels work_data/expert.pt        # all folds, resumable
+    python -m training.crossfit --parallel 1 --threads 2    # all folds, resumable
 
-1. ``training.recipe --holdout fold:K`` for K = 0…4 (``training.folds``): five
-   recognizers, each trained without one fifth of the speakers, exported from their
-   epoch-8 checkpoint to ``RUNS/fold{K}/model``;
+1. ``training.recipe --holdout fold:K`` for K = 0…2 (``training.folds``): three
+   recognizers, each trained without one third of the speakers, exported from their
+   epoch-8 checkpoint to ``RUNS/fold{K}/model`` (``--labels`` trains them on other labels,
+   e.g. ``training.experts``' — then the shipped recognizer must use the same ones);
 2. ``training.scorer_data``: fold K's takes through the engine's first four stages with
    fold K's recognizer → ``FEATURES/scorer_features.pt``.
 
-Cost on the 2-core development CPU: five recognizer trainings of about 40 minutes each
-(two at a time, one thread each) plus about 8 minutes of feature extraction — the
-price of features a scorer can trust (see the scorer's model card). Stages already done
+Cost on the 2-core development CPU (2026-12-02): three recognizer trainings of 28–36
+minutes each (one at a time, two threads) plus about 1.5 minutes of measurement per
+fold — the price of features a scorer can trust (see the scorer's model card). Stages already done
 (a fold whose model folder exists) are skipped, so an interrupted run resumes.
 """
 

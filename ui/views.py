@@ -181,7 +181,7 @@ EXPERT_HELP = {
     "(correlation 0.81).",
     "completeness": "The share of the sentence's words you said (missing words lower it).",
     "fluency": "How smoothly you read, as the experts judge it: pace, pauses, hesitations, "
-    "repeats (correlation with the experts 0.84).",
+    "repeats (correlation with the experts 0.83).",
     "prosody": "Your rhythm, intonation and stress, as the experts judge it: 100 sounds "
     "natural, lower means a flat melody, an uneven beat or stops mid-phrase (correlation "
     "with the experts 0.82).",
