@@ -284,7 +284,8 @@ def test_batch_stops_cleanly_on_a_signal_with_the_lines_done(tmp_path, clip, sig
         time.sleep(0.1)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, (
+        proc.returncode, err[-2000:])
     rows = [json.loads(line) for line in out.read_text().splitlines()]  # all complete
     assert 1 <= len(rows) < N and all(r["error"] is None for r in rows)
     done = subprocess.run(

@@ -138,7 +138,11 @@ def _stop_on_sigterm() -> None:
     try:
         signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread (tests calling main() from a worker)
-        pass
+        return
+    # A blocked signal mask is inherited across exec: a batch started by a process that
+    # blocks SIGTERM (some supervisors, thread pools) would never see the signal.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
 
 def _run_batch(args: argparse.Namespace) -> int:

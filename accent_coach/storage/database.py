@@ -10,6 +10,7 @@ clear :class:`StorageError`; nothing is ever recreated.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,9 +87,10 @@ def _sqlite_engine(url: str) -> Engine:
     def _pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API object
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL",
-                       "secure_delete=ON", "busy_timeout=30000"):
+        for pragma in ("busy_timeout=30000", "foreign_keys=ON", "synchronous=FULL",
+                       "secure_delete=ON"):
             cursor.execute(f"PRAGMA {pragma}")
+        _switch_to_wal(cursor)
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -97,6 +99,23 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
     return engine
+
+
+def _switch_to_wal(cursor, seconds: float = 30.0) -> None:  # noqa: ANN001 - DB-API cursor
+    """``PRAGMA journal_mode=WAL``, retried: on a brand-new file that another process is
+    switching at the same moment, SQLite answers "database is locked" at once instead of
+    waiting on the busy timeout (seen with two processes opening one new database)."""
+    import sqlite3
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def create_storage_engine(url: str) -> Engine:
