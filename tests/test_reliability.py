@@ -279,7 +279,7 @@ def test_batch_stops_cleanly_on_a_signal_with_the_lines_done(tmp_path, clip, sig
          "--out", str(out)], cwd=REPO, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline and (not out.exists() or out.stat().st_size == 0):
         time.sleep(0.1)
     proc.send_signal(sig)

@@ -154,10 +154,16 @@ def _run_batch(args: argparse.Namespace) -> int:
         return _fail(f"manifest not found: {args.batch}", EXIT_USAGE)
     if Path(args.out).exists() and same_file(args.batch, args.out):
         return _fail("--out is the manifest itself; choose another output file", EXIT_USAGE)
-    loaded, err = _load(args.model)
+    from accent_coach.engine.batch import BatchInterrupted
+
+    _stop_on_sigterm()  # before the model loads: no moment where SIGTERM kills mid-way
+    try:
+        loaded, err = _load(args.model)
+    except (KeyboardInterrupt, BatchInterrupted):
+        return _fail("interrupted while loading the model; nothing assessed",
+                     EXIT_INTERRUPTED)
     if err:
         return _fail(err, EXIT_MODEL)
-    _stop_on_sigterm()
     try:
         counts = assess_batch(args.batch, args.out, accent=args.accent, loaded=loaded,
                               with_prosody=not args.no_prosody, resume=args.resume)
