@@ -278,6 +278,9 @@ def test_batch_stops_cleanly_on_a_signal_with_the_lines_done(tmp_path, clip, sig
         [sys.executable, "-m", "accent_coach.cli", "assess", "--batch", str(manifest),
          "--out", str(out)], cwd=REPO, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
+        # as in a terminal's foreground job: an earlier test's server may have left this
+        # process ignoring SIGINT, and Python keeps an inherited SIG_IGN for Ctrl-C
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and (not out.exists() or out.stat().st_size == 0):
