@@ -51,3 +51,16 @@ def corpus_words(path: str | os.PathLike | None = None) -> list[str]:
         if "\t" in line:
             words.update(w for w in line.split("\t", 1)[1].split() if w.isalpha())
     return sorted(words)
+
+
+def spread_over_speakers(utterances: list, n: int) -> list:
+    """``n`` utterances spread evenly over the speakers (round robin, by id)."""
+    by_speaker: dict[str, list] = {}
+    for u in utterances:
+        by_speaker.setdefault(u.speaker, []).append(u)
+    picked, queues = [], [list(v) for _, v in sorted(by_speaker.items())]
+    while len(picked) < n and any(queues):
+        for q in queues:
+            if q and len(picked) < n:
+                picked.append(q.pop(0))
+    return picked

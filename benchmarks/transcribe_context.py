@@ -28,22 +28,11 @@ import statistics
 import sys
 from pathlib import Path
 
+from benchmarks.devdata import spread_over_speakers
+
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-
-def _pick(utterances: list, n: int) -> list:
-    """``n`` utterances spread evenly over the speakers (round robin, by id)."""
-    by_speaker: dict[str, list] = {}
-    for u in utterances:
-        by_speaker.setdefault(u.speaker, []).append(u)
-    picked, queues = [], [list(v) for _, v in sorted(by_speaker.items())]
-    while len(picked) < n and any(queues):
-        for q in queues:
-            if q and len(picked) < n:
-                picked.append(q.pop(0))
-    return picked
 
 
 def _sentence(text: str) -> str:
@@ -141,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if not available():
         print("skipped: ../shared/data/speechocean762-train not found")
         return 0
-    utts = _pick(held_out(), args.utterances)
+    utts = spread_over_speakers(held_out(), args.utterances)
     clips = [(u, load_audio(str(u.audio)).samples) for u in utts]
     result: dict = {
         "utterances": len(clips), "speakers": len({u.speaker for u in utts}),

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.devdata import spread_over_speakers
+
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -39,19 +41,6 @@ def _rss_mb() -> float:
     return (_process_rss_bytes() or 0) / 2**20
 
 
-def _pick(utterances: list, n: int) -> list:
-    """``n`` utterances spread evenly over the speakers (round robin, by id)."""
-    by_speaker: dict[str, list] = {}
-    for u in utterances:
-        by_speaker.setdefault(u.speaker, []).append(u)
-    picked, queues = [], [list(v) for _, v in sorted(by_speaker.items())]
-    while len(picked) < n and any(queues):
-        for q in queues:
-            if q and len(picked) < n:
-                picked.append(q.pop(0))
-    return picked
-
-
 def whisper_figures(n: int) -> None:
     from accent_coach.engine.audio import load_audio
     from accent_coach.speech.manager import get_manager
@@ -62,7 +51,7 @@ def whisper_figures(n: int) -> None:
     if not available():
         print("WER/RTF: skipped (../shared/data/speechocean762-train not found)")
         return
-    utts = _pick(held_out(), n)
+    utts = spread_over_speakers(held_out(), n)
     clips = [(u, load_audio(str(u.audio)).samples) for u in utts]
     audio_s = sum(len(c) for _, c in clips) / 16_000
     speakers = len({u.speaker for u in utts})
