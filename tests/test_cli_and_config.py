@@ -43,12 +43,6 @@ def test_bad_settings_name_the_variable(monkeypatch, var, value):
         get_settings()
 
 
-def test_readme_documents_every_setting():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name, default, meaning in ENV_VARS:
-        assert f"| `{name}` | {default} | {meaning} |" in readme
-
-
 def test_models_command_lists_registry_and_offline_state(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr("accent_coach.speech.registry.EMBEDDED_MODEL_DIR", tmp_path / "none")
     assert cli.main(["models"]) == 0
@@ -81,7 +75,7 @@ def test_console_script_entry_point_runs():
 
 
 def test_every_variable_the_app_reads_is_documented_and_shown_in_force():
-    """Each ACCENT_COACH_* name in the app's code is in ENV_VARS (so in the README table)
+    """Each ACCENT_COACH_* name in the app's code is in ENV_VARS (so in docs/configuration.md)
     and in FIELDS (so the Settings page shows its value in force)."""
     import re
 
