@@ -84,6 +84,14 @@ def test_graph_sees_the_core() -> None:
     assert "accent_coach.speech.posteriors" in graph["accent_coach.engine.assess"]
 
 
+def test_settings_declarations_import_nothing_of_ours() -> None:
+    """The declarations are the bottom of the config leaf: reading, the reference and the
+    command build on them, never the reverse."""
+    graph = _graph()
+    assert graph["accent_coach.config.declared"] == set()
+    assert "accent_coach.config.declared" in graph["accent_coach.config.reference"]
+
+
 def test_layers_only_import_downward() -> None:
     wrong = []
     for module, deps in _graph().items():
