@@ -9,12 +9,12 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from accent_coach.accents import get_accent
 from accent_coach.service.errors import API_LIMIT_HINT, InvalidRequest
 from accent_coach.service.result_cache import ResultCache, cached_call, result_key
 from accent_coach.speech.manager import ASRModelManager
 from accent_coach.speech.registry import resolve_model
 
-ACCENTS = ("us", "uk")
 _INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format, surrogate, private, unassigned
 
 
@@ -65,8 +65,7 @@ def assess_bytes(
     from accent_coach.engine.audio import load_audio
     from accent_coach.service.deadline import interruptible, run_with_deadline
 
-    if accent not in ACCENTS:
-        raise InvalidRequest(f"accent must be one of {', '.join(ACCENTS)}, not {accent!r}.")
+    get_accent(accent)  # the engine's check, before the upload is decoded
     text = clean_text(text or "")
     # AudioError for corrupt, silent or too-short audio; AudioTooLong from the header,
     # before the samples are decoded
