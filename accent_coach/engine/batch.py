@@ -20,16 +20,9 @@ from accent_coach.accents import get_accent
 from accent_coach.config import limits
 from accent_coach.engine.assess import assess, loaded_model
 from accent_coach.engine.deadline import call_with_time_limit
-from accent_coach.errors import AccentCoachError, InputError
+from accent_coach.errors import AccentCoachError, InputError, ManifestError
 
 FIELDS = {"id", "audio", "text", "accent"}
-
-
-class ManifestError(AccentCoachError, ValueError):
-    """A manifest line is not a valid item (encoding, JSON, field types)."""
-
-    code = "manifest_invalid"
-    http_status = 422
 
 
 class BatchInterrupted(BaseException):

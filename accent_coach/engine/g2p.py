@@ -28,7 +28,7 @@ from accent_coach.engine.text_norm import (  # noqa: F401 - re-exported
     number_words,
     spoken_text,
 )
-from accent_coach.errors import AccentCoachError
+from accent_coach.errors import TextError
 
 STRESS_MARKS = "ˈˌ"
 _WORD_SEP = " | "
@@ -102,13 +102,6 @@ def text_to_phones(text: str, accent: str = "en-us") -> list[str]:
 # Assessment references: written words → spoken words → phones per written word.
 # (Additions only; nothing above changes, so the training labels stay as they are.)
 # --------------------------------------------------------------------------------------
-
-
-class TextError(AccentCoachError, ValueError):
-    """The target text has nothing that can be pronounced and scored."""
-
-    code = "text_invalid"
-    http_status = 422
 
 
 @dataclass

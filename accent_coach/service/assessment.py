@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from accent_coach.accents import get_accent
+from accent_coach.errors import InvalidRequest
 from accent_coach.service.deadline import interruptible, run_with_deadline
-from accent_coach.service.errors import API_LIMIT_HINT, InvalidRequest
 from accent_coach.service.result_cache import ResultCache, cached_call, result_key
 from accent_coach.speech.registry import resolve_model
 
 if TYPE_CHECKING:  # the Practice page imports this module: no torch until a model loads
     from accent_coach.speech.manager import ASRModelManager
 
+API_LIMIT_HINT = "ACCENT_COACH_API_MAX_SECONDS on this server"  # named in audio_too_long
 _INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format, surrogate, private, unassigned
 
 

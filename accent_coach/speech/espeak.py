@@ -30,6 +30,7 @@ import threading
 import numpy as np
 
 from accent_coach.accents import espeak_voice
+from accent_coach.errors import TTSError
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _POS_CHARACTER = 1
@@ -40,10 +41,6 @@ _CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
 )
 _LOCK = threading.Lock()  # libespeak-ng keeps global state: one synthesis at a time
-
-
-class TTSError(RuntimeError):
-    """espeak-ng could not be loaded or refused the request."""
 
 
 class _Espeak:

@@ -22,15 +22,12 @@ import numpy as np
 
 from accent_coach.accents import get_accent
 from accent_coach.config import data_dir, get_settings
+from accent_coach.errors import ReferenceAudioError
 
 SPEEDS = {"normal": 1.0, "slow": 0.7}
 ESPEAK_WPM = 155  # a little under espeak's 175 default: clearer for learners
 PIPER_VOICE = "en_US-joe-medium"
 _PIPER_LOCK = threading.Lock()  # piper's espeak bridge keeps global state
-
-
-class ReferenceAudioError(RuntimeError):
-    """No voice could speak the text (empty text, or espeak itself failed)."""
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from accent_coach.accents import get_accent
+from accent_coach.errors import InvalidRequest
 from accent_coach.service.api.state import get_state
 from accent_coach.service.api.uploads import read_upload
-from accent_coach.service.errors import InvalidRequest
 from accent_coach.service.jobs.webhook import check_webhook
 from accent_coach.service.model_names import accepted_model
 
