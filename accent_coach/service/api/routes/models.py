@@ -6,8 +6,8 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 
+from accent_coach.errors import NotFound
 from accent_coach.service.api.state import get_state
-from accent_coach.service.errors import NotFound
 from accent_coach.service.model_names import accepted_model
 from accent_coach.speech.manager import process_anon_bytes, process_rss_bytes, spec_kind
 from accent_coach.speech.registry import (
