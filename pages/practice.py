@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from accent_coach.accents import ACCENTS, get_accent
 from accent_coach.engine.g2p import TextError
 from accent_coach.practice.drills import drill_for
 from accent_coach.practice.sentences import LEVELS, SOUNDS, filter_sentences
@@ -35,7 +36,6 @@ from ui.practice import (
     target_ipa,
 )
 
-ACCENTS = {"us": "American (US)", "uk": "British (UK)"}
 SOURCES = {"library": "Sentence library", "custom": "My own text"}
 TAKES = {"record": "🎙️ Record", "upload": "📁 Upload a file"}
 
@@ -94,7 +94,8 @@ def _choose_text() -> tuple[str, str]:
         "Practise", list(SOURCES), format_func=SOURCES.get, horizontal=True, **STATE.bind("source")
     )
     top[1].radio(
-        "Accent", list(ACCENTS), format_func=ACCENTS.get, horizontal=True, **STATE.bind("accent")
+        "Accent", list(ACCENTS), format_func=lambda key: ACCENTS[key].label, horizontal=True,
+        **STATE.bind("accent"),
     )
     notice = st.session_state.pop("practice.notice", None)
     if notice:
@@ -174,7 +175,7 @@ def _show_results(saved: dict[str, Any], take: Take) -> None:
     result = analysis.result
     st.subheader("Results")
     st.caption(
-        f"For “{saved['text']}” ({ACCENTS.get(saved['accent'], saved['accent'])}, "
+        f"For “{saved['text']}” ({get_accent(saved['accent']).label}, "
         f"model {result.get('model', '?')})"
         + (" · from the result cache" if analysis.from_cache else "")
     )

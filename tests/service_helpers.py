@@ -10,7 +10,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -37,7 +36,7 @@ def wav_bytes(text: str, *, rate_suffix: str = "WAV") -> bytes:
 
 def settings_for(data_dir: Path, **overrides) -> Settings:
     """The environment's settings with a private data dir and the given overrides."""
-    return replace(get_settings(), data_dir=data_dir, **overrides)
+    return get_settings().model_copy(update={"data_dir": data_dir, **overrides})
 
 
 @contextlib.contextmanager

@@ -90,7 +90,7 @@ def test_bad_uploads_get_stable_codes_never_tracebacks(tmp_path, take):
             (_assess(client, long_take), 413, "audio_too_long"),
             (_assess(client, take, text="   "), 422, "invalid_request"),
             (_assess(client, take, text="🙂🙂"), 422, "text_invalid"),
-            (_assess(client, take, accent="fr"), 422, "invalid_request"),
+            (_assess(client, take, accent="fr"), 422, "accent_unknown"),
             (_assess(client, take, model="/no/such/model"), 422, "model_unknown"),
             (client.post("/v1/assess", data={"text": TEXT}), 422, "invalid_request"),
             (client.post("/v1/transcribe", files={"audio": ("a.wav", take)},

@@ -67,6 +67,7 @@ def test_chunked_posteriors_cover_the_clip_uniformly() -> None:
     assert np.allclose(np.exp(chunked.logp[mid]), np.exp(whole.logp[mid]), atol=0.2)
 
 
+@pytest.mark.slow  # a 10-minute clip: bounded, but minutes of CPU
 def test_ten_minute_recording_is_assessed() -> None:
     one = speech("please call stella and ask her to bring these things")
     reps = int(np.ceil(598 * 16000 / len(one)))

@@ -155,6 +155,7 @@ def test_cli_assess_end_to_end(tmp_path) -> None:
     assert d["scores"]["overall"] > 50
 
 
+@pytest.mark.slow  # a 10-minute clip: bounded, but minutes of CPU
 def test_ten_minute_reading_is_scored_sanely(model) -> None:
     sentence = "please call stella and ask her to bring these things"
     one = speech(sentence)

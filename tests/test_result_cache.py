@@ -11,6 +11,7 @@ import soundfile as sf
 from accent_coach.engine import assess as assess_module
 from accent_coach.practice.session import analyse
 from accent_coach.service.result_cache import ResultCache, cached_call, result_key
+from accent_coach.speech.registry import embedded_installed
 
 TEXT = "Think of three things."
 
@@ -132,3 +133,25 @@ def test_errors_are_not_cached(tmp_path) -> None:
     assert cached_call("k", flaky, cache) == ({"ok": float(np.pi)}, False)
     assert cached_call("k", flaky, cache) == ({"ok": float(np.pi)}, True)
     assert len(attempts) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not embedded_installed(), reason="embedded model not installed")
+def test_the_service_and_practice_share_one_cached_path(tmp_path, take, counted_assess) -> None:
+    """The same take, text, accent and model: whichever asks first runs the engine, the
+    other is served the same JSON from the cache."""
+    from service_helpers import settings_for
+
+    from accent_coach.service.assessment import assess_bytes
+    from accent_coach.speech.manager import ASRModelManager
+
+    manager, cache = ASRModelManager(settings_for(tmp_path)), ResultCache(tmp_path / "results")
+    try:
+        served, hit = assess_bytes(take, TEXT, accent="uk", model=None, manager=manager,
+                                   cache=cache, max_seconds=60)
+        analysis = analyse(take, TEXT, accent="uk", model_name="embedded", cache=cache,
+                           load_model=lambda: manager.load_model("embedded"))
+    finally:
+        manager.close()
+    assert not hit and analysis.from_cache and counted_assess == [(TEXT, "uk")]
+    assert analysis.result == served and served["accent"] == "uk" and served["words"]

@@ -102,10 +102,11 @@ PITCH_RANGE = (60.0, 500.0)  # Hz: low male to high female/child voices
 def pitch_track(samples: np.ndarray, sr: int) -> PitchTrack:
     """F0 in semitones around the speaker's median and energy for the alignment: the
     engine's contours, with a wider pitch range for the plot."""
-    from accent_coach.engine.prosody import HOP, SR, contours
+    from accent_coach.engine.prosody import HOP, contours
+    from accent_coach.speech import SAMPLE_RATE
 
     track = contours(np.asarray(samples, dtype=np.float32), sr, *PITCH_RANGE)
-    return PitchTrack(np.arange(len(track)) * HOP / SR, track[:, 0], track[:, 1])
+    return PitchTrack(np.arange(len(track)) * HOP / SAMPLE_RATE, track[:, 0], track[:, 1])
 
 
 def align_reference(learner: PitchTrack, reference: PitchTrack) -> np.ndarray:

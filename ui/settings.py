@@ -7,7 +7,7 @@ import time
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from accent_coach.config import ENV_VARS, get_settings, in_force
+from accent_coach.config import Variable, get_settings, in_force, variables
 from accent_coach.service.result_cache import default_cache
 from accent_coach.speech.manager import ASRModelManager
 
@@ -88,15 +88,20 @@ def render_cache() -> None:
 
 
 def render_configuration() -> None:
-    """The variables with the values in force (not just the defaults)."""
+    """Every declared variable with the value in force (not just the default), by group."""
     try:
         values = in_force(get_settings())
     except ValueError as exc:
         st.error(f"{exc} The defaults are used instead.")
         values = {}
-    st.table({
-        "variable": [name for name, _, _ in ENV_VARS],
-        "value in force": [values.get(name, default) for name, default, _ in ENV_VARS],
-        "default": [default for _, default, _ in ENV_VARS],
-        "meaning": [meaning for _, _, meaning in ENV_VARS],
-    })
+    groups: dict[str, list[Variable]] = {}
+    for variable in variables():
+        groups.setdefault(variable.group, []).append(variable)
+    for group, declared in groups.items():
+        st.markdown(f"**{group}**")
+        st.table({
+            "variable": [v.name for v in declared],
+            "value in force": [values.get(v.name, v.default) for v in declared],
+            "default": [v.default for v in declared],
+            "meaning": [v.field.description or "" for v in declared],
+        })

@@ -16,6 +16,9 @@ import signal
 import sys
 from typing import Any
 
+from accent_coach.accents import NAMES, get_accent
+from accent_coach.errors import InputError
+
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_MODEL, EXIT_PARTIAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
 
@@ -29,7 +32,7 @@ def add_assess_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("audio", nargs="?", help="recording (wav, flac, ogg, mp3, webm, m4a)")
     p.add_argument("--text", "-t", help="the text that was read aloud")
-    p.add_argument("--accent", choices=["us", "uk"], default="us", help="target accent")
+    p.add_argument("--accent", default="us", help=f"target accent: {', '.join(NAMES)}")
     p.add_argument("--model", "-m", default=None, help="model name (default: embedded)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("--batch", metavar="MANIFEST", help='JSONL lines {"id","audio","text"}')
@@ -67,6 +70,10 @@ def run_assess(args: argparse.Namespace) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    try:  # the engine's check and code (accent_unknown); a usage error here, as argparse's
+        get_accent(args.accent)
+    except InputError as exc:
+        return _failed_item(exc, args, EXIT_USAGE)
     if args.batch:
         if args.audio or args.text:
             return _fail("--batch takes no AUDIO or --text (they come from the manifest)",

@@ -21,7 +21,7 @@ import numpy as np
 
 from accent_coach.config import limits
 from accent_coach.engine.result_warnings import ResultWarning, warning
-from accent_coach.errors import AccentCoachError
+from accent_coach.errors import AudioError, AudioTooLong
 from accent_coach.speech import SAMPLE_RATE
 
 MIN_SECONDS = 0.3  # shorter than one syllable: nothing to score
@@ -35,20 +35,6 @@ SILENCE_PEAK = 5e-3
 CLIP_LEVEL = 0.999
 CLIP_SHARE = 0.001  # warn when more than 0.1 % of samples sit at full scale
 QUIET_PEAK = 0.05
-
-
-class AudioError(AccentCoachError, ValueError):
-    """The recording cannot be assessed; the message says why in plain words."""
-
-    code = "audio_unusable"
-    http_status = 422
-
-
-class AudioTooLong(AudioError):
-    """Longer than the limit in force; one HTTP status wherever it is found (413)."""
-
-    code = "audio_too_long"
-    http_status = 413
 
 
 @dataclass

@@ -16,20 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from accent_coach.accents import get_accent
 from accent_coach.config import limits
 from accent_coach.engine.assess import assess, loaded_model
 from accent_coach.engine.deadline import call_with_time_limit
-from accent_coach.engine.g2p import ACCENTS
-from accent_coach.errors import AccentCoachError
+from accent_coach.errors import AccentCoachError, InputError, ManifestError
 
 FIELDS = {"id", "audio", "text", "accent"}
-
-
-class ManifestError(AccentCoachError, ValueError):
-    """A manifest line is not a valid item (encoding, JSON, field types)."""
-
-    code = "manifest_invalid"
-    http_status = 422
 
 
 class BatchInterrupted(BaseException):
@@ -152,9 +145,10 @@ def parse_line(raw: bytes, n: int, default_accent: str) -> Item:
     if not isinstance(text, str):
         raise ManifestError(f'line {n}: "text" must be a string')
     item_accent = item.get("accent", default_accent)
-    if not isinstance(item_accent, str) or item_accent not in ACCENTS:
-        raise ManifestError(f'line {n}: "accent" must be one of: us, uk',
-                            code="accent_unknown")
+    try:
+        get_accent(item_accent)
+    except InputError as exc:  # the line number says where; the code stays accent_unknown
+        raise ManifestError(f'line {n}: "accent": {exc}', code=exc.code) from None
     unknown = sorted(set(item) - FIELDS)
     if unknown:
         raise ManifestError(f"line {n}: unknown field(s) {', '.join(unknown)}")

@@ -13,6 +13,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from accent_coach.accents import espeak_language, get_accent
 from accent_coach.config import limits
 from accent_coach.engine.inventory import (  # noqa: F401 - re-exported
     ARPABET_TO_IPA,
@@ -27,9 +28,8 @@ from accent_coach.engine.text_norm import (  # noqa: F401 - re-exported
     number_words,
     spoken_text,
 )
-from accent_coach.errors import AccentCoachError, InputError
+from accent_coach.errors import TextError
 
-ACCENTS = {"us": "en-us", "uk": "en-gb", "en-us": "en-us", "en-gb": "en-gb"}
 STRESS_MARKS = "ˈˌ"
 _WORD_SEP = " | "
 _ESPEAK_LOCK = threading.RLock()  # libespeak-ng is not thread-safe (Streamlit serves threads)
@@ -50,7 +50,7 @@ def espeak_words(text: str, accent: str = "en-us") -> list[list[str]]:
     """Phones (with stress marks) of each spoken word espeak produces for ``text``."""
     from phonemizer.separator import Separator
 
-    language = ACCENTS.get(accent, accent)
+    language = espeak_language(accent)
     clean = re.sub(r"\s+", " ", text.lower()).strip()
     if not clean:
         return []
@@ -102,13 +102,6 @@ def text_to_phones(text: str, accent: str = "en-us") -> list[str]:
 # Assessment references: written words → spoken words → phones per written word.
 # (Additions only; nothing above changes, so the training labels stay as they are.)
 # --------------------------------------------------------------------------------------
-
-
-class TextError(AccentCoachError, ValueError):
-    """The target text has nothing that can be pronounced and scored."""
-
-    code = "text_invalid"
-    http_status = 422
 
 
 @dataclass
@@ -215,15 +208,6 @@ def _isolated(words: list[str], language: str) -> list[list[str]]:
     return [o.replace("|", " ").split() for o in outs]
 
 
-def check_accent(accent: object) -> str:
-    """The espeak language of an accent key (us, uk, en-us, en-gb), or InputError."""
-    if not isinstance(accent, str) or accent not in ACCENTS:
-        raise InputError(
-            f"unknown accent {accent!r}; use one of: us, uk", code="accent_unknown"
-        )
-    return ACCENTS[accent]
-
-
 def check_text(text: object) -> str:
     """``text`` if it is a non-empty string within the length limit, else TextError."""
     if not isinstance(text, str):
@@ -253,7 +237,7 @@ def reference(text: str, accent: str = "us") -> list[RefWord]:
     Raises TextError (``text_invalid``, ``text_too_long``) and InputError
     (``accent_unknown``).
     """
-    language = check_accent(accent)
+    language = get_accent(accent).language
     pairs = normalize_text(check_text(text))
     if not pairs:
         raise TextError("the target text has no words that can be pronounced")

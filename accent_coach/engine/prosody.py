@@ -20,19 +20,22 @@ from __future__ import annotations
 
 import numpy as np
 
-SR = 16_000
+from accent_coach.speech import SAMPLE_RATE
+
 HOP = 320  # 20 ms: contours keep their shape and stay cheap to align
 FMIN, FMAX = 65.0, 450.0
-BLOCK = 30 * SR  # analyse 30 s at a time: memory stays flat on long recordings
+BLOCK = 30 * SAMPLE_RATE  # analyse 30 s at a time: memory stays flat on long recordings
 
 
-def contours(wav: np.ndarray, sr: int = SR, fmin: float = FMIN, fmax: float = FMAX) -> np.ndarray:
+def contours(
+    wav: np.ndarray, sr: int = SAMPLE_RATE, fmin: float = FMIN, fmax: float = FMAX
+) -> np.ndarray:
     """[T, 2] at 20 ms: pitch in semitones relative to the median (NaN when unvoiced),
     energy in dB z-normalised; pitch searched in [fmin, fmax] Hz."""
-    if sr != SR:
+    if sr != SAMPLE_RATE:
         from accent_coach.engine.audio import resample
 
-        wav = resample(wav, sr, SR)
+        wav = resample(wav, sr, SAMPLE_RATE)
     if len(wav) < 2048:
         wav = np.pad(wav, (0, 2048 - len(wav)))
     parts = [_block(wav[i : i + BLOCK], fmin, fmax) for i in range(0, len(wav), BLOCK)]
@@ -77,7 +80,7 @@ def _block(wav: np.ndarray, fmin: float, fmax: float) -> tuple[np.ndarray, np.nd
     if len(wav) < 2048:
         wav = np.pad(wav, (0, 2048 - len(wav)))
     rms_ = rms(wav)
-    f0 = pitch_hz(wav, SR, len(rms_), HOP, fmin, fmax)
+    f0 = pitch_hz(wav, SAMPLE_RATE, len(rms_), HOP, fmin, fmax)
     n = min(len(f0), len(rms_), len(wav) // HOP + (1 if len(wav) % HOP else 0))
     return f0[:n], np.isfinite(f0[:n]), 20 * np.log10(rms_[:n] + 1e-5)
 

@@ -8,12 +8,14 @@ Streamlit's test harness cannot press a microphone button.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from accent_coach.service.result_cache import ResultCache, cached_call, result_key
+from accent_coach.service.assessment import cached_assessment
+from accent_coach.service.result_cache import ResultCache
 
 UPLOAD_TYPES = ["wav", "mp3", "ogg", "webm", "m4a", "flac"]
 
@@ -27,13 +29,6 @@ class Analysis:
     samples: np.ndarray  # learner audio, mono float32 at 16 kHz
     sample_rate: int
     warnings: list[dict[str, str]] = field(default_factory=list)  # [{"code", "message"}]
-
-
-def _engine_assess():
-    """The real engine entry point, looked up at call time (tests count its calls)."""
-    from accent_coach.engine import assess as assess_module
-
-    return assess_module.assess
 
 
 def analyse(
@@ -58,20 +53,11 @@ def analyse(
     from accent_coach.engine.audio import SAMPLE_RATE, load_audio
 
     decoded = load_audio(audio)  # AudioError for corrupt/silent/short takes, before any model
-    key = result_key(audio, text, accent, model_name, reference_id)
-
-    def compute() -> dict[str, Any]:
-        outcome = _engine_assess()(
-            decoded.samples,
-            text,
-            accent=accent,
-            model=model_name,
-            loaded=load_model(),
-            reference_audio=reference,
-        )
-        return outcome.to_dict() if hasattr(outcome, "to_dict") else dict(outcome)
-
-    result, hit = cached_call(key, compute, cache)
+    result, hit = cached_assessment(
+        audio, decoded.samples, text, accent=accent, model_name=model_name,
+        hold_model=lambda: nullcontext(load_model()), cache=cache,
+        reference=reference, reference_id=reference_id,
+    )
     by_code = {w["code"]: w for w in [*decoded.warnings, *(result.get("warnings") or [])]}
     warnings = list(by_code.values())
     return Analysis(result, hit, decoded.samples, SAMPLE_RATE, warnings)

@@ -1,7 +1,7 @@
 """"Practise my weak sounds": Leitner boxes per sound, then library sentences that
 concentrate the sounds that are due.
 
-The rule (documented in the README too), per library target sound (θ, v/w, ɪ/iː …),
+The rule (documented for learners in docs/user-guide.md), per library target sound (θ, v/w, ɪ/iː …),
 replayed over the learner's stored phone scores day by day (UTC days):
 
 * A target's score on a day is the mean score of its phones that day (count-weighted).

@@ -1,20 +1,29 @@
 """One assessment for a service caller: decode, check limits, lease the model, cache.
 
-Shared by the REST API and both job backends, so an upload and a batch item are
-judged by the same rules and land in the same result cache.
+``assess_bytes`` is shared by the REST API and both job backends, so an upload and a
+batch item are judged by the same rules; its cached step, ``cached_assessment``, is
+the Practice page's too, so every take reaches the engine and the result cache one way.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
-from accent_coach.service.errors import API_LIMIT_HINT, InvalidRequest
+import numpy as np
+
+from accent_coach.accents import get_accent
+from accent_coach.errors import InvalidRequest
+from accent_coach.service.deadline import interruptible, run_with_deadline
 from accent_coach.service.result_cache import ResultCache, cached_call, result_key
-from accent_coach.speech.manager import ASRModelManager
 from accent_coach.speech.registry import resolve_model
 
-ACCENTS = ("us", "uk")
+if TYPE_CHECKING:  # the Practice page imports this module: no torch until a model loads
+    from accent_coach.speech.manager import ASRModelManager
+
+API_LIMIT_HINT = "ACCENT_COACH_API_MAX_SECONDS on this server"  # named in audio_too_long
 _INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format, surrogate, private, unassigned
 
 
@@ -46,6 +55,42 @@ def _engine_assess():
     return assess_module.assess
 
 
+def cached_assessment(
+    audio: bytes,
+    samples: np.ndarray,
+    text: str,
+    *,
+    accent: str,
+    model_name: str,
+    hold_model: Callable[[], AbstractContextManager[Any]],
+    cache: ResultCache | None = None,
+    reference: tuple[np.ndarray, int] | None = None,
+    reference_id: str = "",
+    time_limit: float = 0.0,
+) -> tuple[dict[str, Any], bool]:
+    """``(the engine's result dict, served from cache)`` for a decoded take: the one path
+    from a take to a cached result, for the API, the jobs and the Practice page.
+
+    ``audio`` is the encoded upload (what the cache key hashes) and ``samples`` its
+    decoded 16 kHz samples. ``hold_model()`` is entered only on a cache miss and yields
+    the loaded model (a lease for the service, the page's loader for Practice), so a
+    repeated take never waits for a model. ``reference`` ((samples, rate), or None for
+    the engine's own espeak reading) drives the prosody score, so its id
+    ``reference_id`` is part of the key. ``time_limit`` seconds (0: none) stop the work
+    with ItemTimeout. Errors propagate and are not cached.
+    """
+    key = result_key(audio, text, accent, model_name, reference_id)
+
+    def compute() -> dict[str, Any]:
+        with hold_model() as loaded, interruptible():  # a timeout stops it in here
+            outcome = _engine_assess()(
+                samples, text, accent=accent, loaded=loaded, reference_audio=reference
+            )
+        return outcome.to_dict()
+
+    return cached_call(key, lambda: run_with_deadline(compute, time_limit), cache)
+
+
 def assess_bytes(
     audio: bytes,
     text: str,
@@ -63,24 +108,18 @@ def assess_bytes(
     """
     from accent_coach.config import limits
     from accent_coach.engine.audio import load_audio
-    from accent_coach.service.deadline import interruptible, run_with_deadline
 
-    if accent not in ACCENTS:
-        raise InvalidRequest(f"accent must be one of {', '.join(ACCENTS)}, not {accent!r}.")
+    get_accent(accent)  # the engine's check, before the upload is decoded
     text = clean_text(text or "")
     # AudioError for corrupt, silent or too-short audio; AudioTooLong from the header,
     # before the samples are decoded
     decoded = load_audio(audio, max_seconds=max_seconds, hint=API_LIMIT_HINT)
     name = resolve_model(model or manager.selected_name).name
-    key = result_key(audio, text, accent, name)
-
-    def compute() -> dict[str, Any]:
-        with manager.lease(name) as loaded, interruptible():  # a timeout stops it in here
-            outcome = _engine_assess()(decoded.samples, text, accent=accent, loaded=loaded)
-        return outcome.to_dict()
-
-    timeout = limits().item_timeout  # ACCENT_COACH_ITEM_TIMEOUT: 504, and the work stops
-    result, hit = cached_call(key, lambda: run_with_deadline(compute, timeout), cache)
+    result, hit = cached_assessment(
+        audio, decoded.samples, text, accent=accent, model_name=name,
+        hold_model=lambda: manager.lease(name), cache=cache,
+        time_limit=limits().item_timeout,  # ACCENT_COACH_ITEM_TIMEOUT: 504, and the work stops
+    )
     if item_id is not None:
         result = {**result, "id": item_id}
     return result, hit

@@ -77,7 +77,7 @@ def interruptible() -> Iterator[None]:
 
 def run_with_deadline(fn: Callable[[], T], seconds: float, grace: float = STOP_GRACE) -> T:
     """``fn()``; after ``seconds`` (0 or less: no limit) the work is stopped and
-    :class:`ItemTimeout` raised."""
+    :class:`ItemTimeout` raised, even if the item finishes while it is being stopped."""
     if seconds <= 0:
         return fn()
     box: dict[str, Any] = {}
@@ -101,11 +101,13 @@ def run_with_deadline(fn: Callable[[], T], seconds: float, grace: float = STOP_G
         point.request_stop()
         if not done.wait(grace):
             log.warning("a timed-out item is still inside a C call after %g s", grace)
-        if "value" not in box and "error" not in box:
-            raise ItemTimeout(
-                f"the item took longer than {seconds:g} s and was stopped "
-                "(set ACCENT_COACH_ITEM_TIMEOUT to change the limit)"
-            )
+        # Past the limit the answer is a timeout whatever the thread ended with: a result
+        # that came in the grace period (the stop landed outside the engine, or a library
+        # swallowed it) or an error the stop provoked would make the limit a lottery.
+        raise ItemTimeout(
+            f"the item took longer than {seconds:g} s and was stopped "
+            "(set ACCENT_COACH_ITEM_TIMEOUT to change the limit)"
+        )
     if "error" in box:
         raise box["error"]
     return box["value"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from accent_coach.config import Settings
-from accent_coach.service.errors import UnknownModel
+from accent_coach.errors import UnknownModel
 from accent_coach.speech.registry import EMBEDDED, KNOWN_MODELS, SCORERS, TRANSCRIBERS
 
 MAX_MODEL_NAME = 200  # longer than any registered id or sensible folder name

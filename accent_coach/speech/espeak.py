@@ -29,20 +29,18 @@ import threading
 
 import numpy as np
 
+from accent_coach.accents import espeak_voice
+from accent_coach.errors import TTSError
+
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _RATE, _VOLUME, _PITCH, _RANGE = 1, 2, 3, 4
-_VOICES = {"us": "en-us", "uk": "en", "en-us": "en-us", "en-gb": "en"}  # "en" = British
 
 _CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
 )
 _LOCK = threading.Lock()  # libespeak-ng keeps global state: one synthesis at a time
-
-
-class TTSError(RuntimeError):
-    """espeak-ng could not be loaded or refused the request."""
 
 
 class _Espeak:
@@ -129,11 +127,11 @@ def synthesize(
 ) -> tuple[np.ndarray, int]:
     """Speak ``text`` with espeak-ng; returns (float32 mono in [-1, 1], sample rate).
 
-    ``voice`` is an espeak voice name or an accent key (``us``/``uk``);
+    ``voice`` is an espeak voice name or an accent name (``us``, ``en-gb``…);
     ``rate_wpm`` is words per minute (80–450), ``pitch`` 0–99, ``pitch_range`` 0–99
     (0 = monotone).
     """
-    name = _VOICES.get(voice, voice)
+    name = espeak_voice(voice)
     with _LOCK:
         engine = _Espeak(_private_library())
         try:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from accent_coach.errors import AccentCoachError
+from accent_coach.errors import ModelLoadError
 
 EMBEDDED = "embedded"
 EMBEDDED_MODEL_DIR = Path(__file__).parent / "models" / "whisper-tiny-ipa-ctc"
@@ -25,13 +25,6 @@ EMBEDDED_REQUIRED_FILES = ("config.json", "model.safetensors")
 Source = Literal["embedded", "hub", "local", "package"]
 OutputKind = Literal["ipa", "arpabet", "chars", "text"]
 ModelKind = Literal["recognizer", "transcriber", "scorer"]
-
-
-class ModelLoadError(AccentCoachError):
-    """A model could not be used; ``str(exc)`` is a message for the user."""
-
-    code = "model_unavailable"
-    http_status = 503
 
 
 @dataclass(frozen=True)

@@ -20,16 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from accent_coach.accents import get_accent
 from accent_coach.config import data_dir, get_settings
+from accent_coach.errors import ReferenceAudioError
 
 SPEEDS = {"normal": 1.0, "slow": 0.7}
 ESPEAK_WPM = 155  # a little under espeak's 175 default: clearer for learners
 PIPER_VOICE = "en_US-joe-medium"
 _PIPER_LOCK = threading.Lock()  # piper's espeak bridge keeps global state
-
-
-class ReferenceAudioError(RuntimeError):
-    """No voice could speak the text (empty text, or espeak itself failed)."""
 
 
 @dataclass(frozen=True)
@@ -111,9 +109,11 @@ def piper_synthesize(text: str, speed: float = 1.0) -> tuple[np.ndarray, int]:
 
 
 def _voice_for(accent: str, engine: str) -> str:
-    if engine == "piper" and accent == "us" and piper_available():
+    """``piper:<voice>`` or ``espeak:<language>``: part of the cache path and shown."""
+    chosen = get_accent(accent)
+    if engine == "piper" and chosen.key == "us" and piper_available():
         return f"piper:{PIPER_VOICE}"
-    return "espeak:" + ("en-gb" if accent == "uk" else "en-us")
+    return f"espeak:{chosen.language}"
 
 
 def _synthesize(text: str, voice: str, speed: float) -> tuple[np.ndarray, int]:
@@ -121,8 +121,8 @@ def _synthesize(text: str, voice: str, speed: float) -> tuple[np.ndarray, int]:
         return piper_synthesize(text, speed)
     from accent_coach.speech.espeak import synthesize
 
-    espeak_voice = "uk" if voice.endswith("en-gb") else "us"
-    return synthesize(text, voice=espeak_voice, rate_wpm=round(ESPEAK_WPM * speed))
+    language = voice.removeprefix("espeak:")  # an accent alias: en-us, en-gb
+    return synthesize(text, voice=language, rate_wpm=round(ESPEAK_WPM * speed))
 
 
 def _cache_path(text: str, voice: str, speed: float) -> Path:

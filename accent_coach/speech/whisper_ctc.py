@@ -26,6 +26,7 @@ from transformers import (
 )
 from transformers.modeling_outputs import CausalLMOutput
 
+from accent_coach.speech import SAMPLE_RATE
 from accent_coach.speech.whisper_ctc_net import (  # noqa: F401 - re-exported
     _MAX_MEL_FRAMES,
     MODEL_TYPE,
@@ -133,7 +134,9 @@ class WhisperCTCForCTC(WhisperCTCLayers, WhisperCTCPreTrainedModel):
 
 def log_mel(feature_extractor: WhisperFeatureExtractor, audio: np.ndarray) -> torch.Tensor:
     """Log-mel features of one 16 kHz clip, shape [1, 80, frames]."""
-    feats = feature_extractor(audio, sampling_rate=16000, return_tensors="pt", padding="longest")
+    feats = feature_extractor(
+        audio, sampling_rate=SAMPLE_RATE, return_tensors="pt", padding="longest"
+    )
     return feats["input_features"]
 
 

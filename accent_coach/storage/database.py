@@ -25,17 +25,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from accent_coach.config import get_settings
-from accent_coach.errors import AccentCoachError
+from accent_coach.errors import StorageError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK_ID = 0x41434348  # "ACCH": serialises concurrent upgrades on PostgreSQL
-
-
-class StorageError(AccentCoachError):
-    """The history database cannot be used as it is (unreachable, not ours, too new)."""
-
-    code = "storage_unavailable"
-    http_status = 503
 
 
 class Storage:

@@ -117,7 +117,11 @@ def _alternation(words: list[str]) -> str:
 
 
 _START = r"(?:^|(?<=[.?!,;] ))"  # a question word must open the clause
+# question words that need "do/does" before the subject: "How much does it cost?"
+_ASKING = r"(how much|how many \w+|how often|how long|where|when|what time|why|what|how)"
 _DO_VERB = _alternation(DO_VERBS)
+_PAST_VERB = _alternation(list(PRESENT_TO_PAST))
+_PAST_WHY = "With a past time ('yesterday', 'last week'), use the past: 'I went'."
 _THIRD = _alternation(list(THIRD_PERSON))
 _BARE = _alternation(list(BARE_AFTER))
 # "I have been there" is a present perfect, not a present for a past
@@ -142,30 +146,27 @@ Fix = Callable[[re.Match[str]], "str | None"]
 RULES: list[tuple[re.Pattern[str], Fix, str]] = [
     (re.compile(rf"\b({_alternation(list(MISSPELLINGS))})\b", re.I),
      lambda m: MISSPELLINGS[m[1].lower()], "Spelling."),
-    (re.compile(rf"{_START}(how much|how many \w+|how often|how long|where|when|what time|"
-                rf"why|what|how)\s+(it|he|she)\s+({_DO_VERB})(?:s|es)?\b", re.I),
+    (re.compile(rf"{_START}{_ASKING}\s+(it|he|she)\s+({_DO_VERB})(?:s|es)?\b", re.I),
      _does, "A question needs 'does' before he, she or it: 'How much does it cost?'"),
-    (re.compile(rf"{_START}(how much|how many \w+|how often|how long|where|when|what time|"
-                rf"why|what|how)\s+(you|they|we)\s+({_DO_VERB})\b", re.I),
+    (re.compile(rf"{_START}{_ASKING}\s+(you|they|we)\s+({_DO_VERB})\b", re.I),
      lambda m: f"{m[1]} do {m[2]} {m[3]}",
      "A question needs 'do': 'Where do you live?'"),
     (re.compile(rf"{_START}(how much|how far|how long|where|what time|what)\s+(it|this|that)"
                 r"\s+is\s*(?=\?)", re.I),
      lambda m: f"{m[1]} is {m[2]}",
      "In a question, 'is' comes before the subject: 'How much is it?'"),
-    (re.compile(rf"{_START}(how much|how many \w+|how often|how long|where|when|what time|"
-                rf"why|what|how)\s+(the \w+)\s+({_DO_VERB})(?:s|es)\b", re.I),
+    (re.compile(rf"{_START}{_ASKING}\s+(the \w+)\s+({_DO_VERB})(?:s|es)\b", re.I),
      _does, "A question needs 'does': 'What time does the shop open?'"),
     (re.compile(rf"{_START}(how much|how far|where|what time|what)\s+((?:the|this|that|my|your)"
                 r"\s+\w+|this|that|it)\s*(?=\?)", re.I),
      lambda m: f"{m[1]} is {m[2]}",
      "The question needs a verb: 'Where is the station?'"),
     (re.compile(rf"\b((?:{PAST_TIME}),?\s+(?:i|we|they|he|she|you))\s+"
-                rf"({_alternation(list(PRESENT_TO_PAST))})\b{_NOT_PERFECT}", re.I),
-     _past, "With a past time ('yesterday', 'last week'), use the past: 'I went'."),
-    (re.compile(rf"\b(i|we|they|he|she|you)\s+({_alternation(list(PRESENT_TO_PAST))})\b"
+                rf"({_PAST_VERB})\b{_NOT_PERFECT}", re.I),
+     _past, _PAST_WHY),
+    (re.compile(rf"\b(i|we|they|he|she|you)\s+({_PAST_VERB})\b"
                 rf"{_NOT_PERFECT}(?=[^.?!]*\b(?<!since )(?:{PAST_TIME})\b)", re.I),
-     _past, "With a past time ('yesterday', 'last week'), use the past: 'I went'."),
+     _past, _PAST_WHY),
     (re.compile(rf"\b(?:({_BARE})\s+)?({PERSONS})\s+({_THIRD})\b(?!')", re.I),
      _third_person, "With he, she or it, the verb takes -s: 'she likes', 'it opens'."),
     (re.compile(r"\bpay\s+with\s+(card|cash)\b", re.I),

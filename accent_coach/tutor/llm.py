@@ -17,16 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from accent_coach.errors import AccentCoachError
+from accent_coach.errors import LLMError
 from accent_coach.tutor.builtin import BuiltinTutor, TutorReply, script_state
 from accent_coach.tutor.conversation import Conversation
 from accent_coach.tutor.scenarios import get_scenario
-
-
-class LLMError(AccentCoachError):
-    """The LLM tutor gave no usable reply this turn."""
-
-    code = "llm_unavailable"
 
 
 class LLMReply(BaseModel):

@@ -19,17 +19,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from accent_coach.errors import AccentCoachError
+from accent_coach.errors import ScenarioError
 
 DATA = Path(__file__).parent / "data" / "scenarios.json"
 LEVELS = ("A2", "B1", "B2")
 MODES = ("practice", "exam")
-
-
-class ScenarioError(AccentCoachError):
-    """An unknown scenario, level or mode was asked for."""
-
-    code = "scenario_unknown"
 
 
 @dataclass(frozen=True)

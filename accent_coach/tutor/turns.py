@@ -118,14 +118,14 @@ def transcription_context(conv: Conversation) -> str | None:
     question and the answers it expects (the step's model answers at every level).
 
     Measured on 36 takes of the 12 held-out speechocean762 learners with whisper-tiny.en
-    (``benchmarks/transcribe_context.py``, README): when the sentence said is among the
-    expected ones WER falls from 87.6 % to 39.7 %; when three sentences the learner did
-    not say are expected, WER stays at 87.6 % and 2 of their content words (vs 1 without
-    context, per 242 words said) appear in the transcripts. It can still bend an
-    off-topic answer ("My name is Anna…" → "…a banana…" on espeak speech). whisper-base
-    copies prompt words it did not hear (14 of the distractor sentences' words with the
-    expected answer among them, 4 with three unsaid sentences, vs 0 without context), so
-    only tiny.en gets the context (:data:`CONTEXT_TRANSCRIBERS`).
+    (``benchmarks/transcribe_context.py``; figures in benchmarks/README.md): when the
+    sentence said is among the expected ones WER falls from 87.6 % to 39.7 %; when three
+    sentences the learner did not say are expected, WER stays at 87.6 % and 2 of their
+    content words (vs 1 without context, per 242 words said) appear in the transcripts. It
+    can still bend an off-topic answer ("My name is Anna…" → "…a banana…" on espeak speech).
+    whisper-base copies prompt words it did not hear (14 of the distractor sentences' words
+    with the expected answer among them, 4 with three unsaid sentences, vs 0 without
+    context), so only tiny.en gets the context (:data:`CONTEXT_TRANSCRIBERS`).
     """
     spec, state = get_scenario(conv["scenario"]), script_state(conv)
     if state.step >= len(spec.steps):

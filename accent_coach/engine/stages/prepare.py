@@ -10,8 +10,9 @@ import os
 
 import numpy as np
 
+from accent_coach.accents import get_accent
 from accent_coach.engine.audio import SAMPLE_RATE, load_audio
-from accent_coach.engine.g2p import RefWord, check_accent, reference
+from accent_coach.engine.g2p import RefWord, reference
 from accent_coach.engine.take import Prepared
 
 AudioSource = np.ndarray | str | os.PathLike | bytes
@@ -25,6 +26,6 @@ def prepare(
     references: list[RefWord] | None = None,
 ) -> Prepared:
     """Raises TextError, AudioError or InputError (accent) — never anything else."""
-    check_accent(accent)
+    get_accent(accent)
     refs = references if references is not None else reference(text, accent)
     return Prepared(text=text, accent=accent, refs=refs, clip=load_audio(audio, sample_rate))

@@ -19,12 +19,12 @@ from fastapi import Depends, FastAPI
 
 from accent_coach import __version__
 from accent_coach.config import Settings, get_settings
+from accent_coach.errors import ServiceConfigError
 from accent_coach.service.api.errors import install_error_handlers
 from accent_coach.service.api.guard import RequestGuard
 from accent_coach.service.api.routes import assess, cache, health, jobs, models
 from accent_coach.service.api.state import ServiceState, require_key
 from accent_coach.service.assessment import assess_bytes
-from accent_coach.service.errors import ServiceConfigError
 from accent_coach.service.jobs import make_job_service
 from accent_coach.service.result_cache import ResultCache
 from accent_coach.speech.manager import ModelManager

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from fastapi import Request
 
 from accent_coach.config import Settings
+from accent_coach.errors import Unauthorized
 from accent_coach.service.api.guard import KEY_MESSAGE, key_ok
-from accent_coach.service.errors import Unauthorized
 from accent_coach.service.jobs import JobService
 from accent_coach.service.result_cache import ResultCache
 from accent_coach.speech.manager import ModelManager

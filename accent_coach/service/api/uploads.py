@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import UploadFile
 
 from accent_coach.config import Settings
-from accent_coach.service.errors import InvalidRequest, UploadTooLarge
+from accent_coach.errors import InvalidRequest, UploadTooLarge
 
 
 async def read_upload(upload: UploadFile, settings: Settings) -> bytes:

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from accent_coach.config import Settings
-from accent_coach.errors import AccentCoachError
-from accent_coach.service.errors import Conflict, NotFound
+from accent_coach.errors import AccentCoachError, Conflict, NotFound
 from accent_coach.service.jobs.store import JobStore
 from accent_coach.service.jobs.webhook import deliver
 

@@ -30,17 +30,13 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from accent_coach.service.errors import InvalidRequest
+from accent_coach.errors import WebhookRefused
 
 SIGNATURE_HEADER = "X-Accent-Coach-Signature"
 MAX_URL = 2000
 log = logging.getLogger(__name__)
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-class WebhookRefused(InvalidRequest):
-    """The webhook URL may not be used on this server (the message says why)."""
 
 
 def sign(body: bytes, key: str) -> str:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from accent_coach.config import limits
 from accent_coach.service.api.state import get_state
 from accent_coach.service.api.uploads import read_upload
-from accent_coach.service.assessment import assess_bytes
+from accent_coach.service.assessment import API_LIMIT_HINT, assess_bytes
 from accent_coach.service.deadline import interruptible, run_with_deadline
 from accent_coach.service.model_names import accepted_model
 
@@ -59,7 +59,6 @@ async def transcribe(
 def transcribe_bytes(data: bytes, *, model: str | None, manager, max_seconds: float) -> dict:
     """Decode → the transcriber (loaded once by the manager, leased) → text and confidence."""
     from accent_coach.engine.audio import load_audio
-    from accent_coach.service.errors import API_LIMIT_HINT
     from accent_coach.speech.transcriber import transcribe as run_whisper
 
     clip = load_audio(data, max_seconds=max_seconds, hint=API_LIMIT_HINT)

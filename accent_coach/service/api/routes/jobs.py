@@ -9,10 +9,10 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from accent_coach.accents import get_accent
+from accent_coach.errors import InvalidRequest
 from accent_coach.service.api.state import get_state
 from accent_coach.service.api.uploads import read_upload
-from accent_coach.service.assessment import ACCENTS
-from accent_coach.service.errors import InvalidRequest
 from accent_coach.service.jobs.webhook import check_webhook
 from accent_coach.service.model_names import accepted_model
 
@@ -32,8 +32,7 @@ async def submit(
 ) -> JSONResponse:
     """Queue a batch; answers 202 with the job (poll ``GET /v1/jobs/{id}``)."""
     state = get_state(request)
-    if accent not in ACCENTS:
-        raise InvalidRequest(f"accent must be one of {', '.join(ACCENTS)}, not {accent!r}.")
+    get_accent(accent)  # accent_unknown (422) before any upload is read
     model = accepted_model(model, state.settings)
     if webhook_url:  # resolves the host name: off the event loop
         await run_in_threadpool(check_webhook, webhook_url, state.settings.api_key,

@@ -13,8 +13,8 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 
+from accent_coach.errors import NotFound
 from accent_coach.service.api.state import get_state
-from accent_coach.service.errors import NotFound
 from accent_coach.service.model_names import accepted_model
 from accent_coach.speech.memory import process_anon_bytes, process_rss_bytes
 from accent_coach.speech.registry import (
