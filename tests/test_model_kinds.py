@@ -8,8 +8,6 @@ deferred-unloaded and recorded in the memory events like recognizers.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from service_helpers import live_api, settings_for
 
@@ -50,7 +48,7 @@ def test_manager_loads_the_kind_it_is_told_and_keeps_errors_per_kind():
 
 
 def test_rest_load_takes_the_kind_explicitly(tmp_path):
-    settings = replace(settings_for(tmp_path), transcriber="small.en")  # a name it accepts
+    settings = settings_for(tmp_path, transcriber="small.en")  # a name the API accepts
     with live_api(settings) as client:
         def load(query: str = "") -> tuple[int, dict]:
             response = client.post(f"/v1/models/small.en/load{query}")

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from accent_coach.config import Settings, get_settings
+from accent_coach.config.environment import read_leniently
 from accent_coach.speech import model_status
 from accent_coach.speech.devices import choose_device, gpu_pressure_note
 from accent_coach.speech.lifecycle import CacheKey, Handle, LoadEvent, ModelPool
@@ -56,15 +57,13 @@ SELECTED_KINDS: tuple[ModelKind, ...] = ("recognizer", "transcriber")
 
 
 def _settings_or_defaults(warnings: list[str]) -> Settings:
-    """The settings in force; a bad value becomes a warning and the defaults, keeping
-    the chosen recognizer (the Settings page names the bad value)."""
+    """The settings in force; a bad value becomes a warning and its default, the other
+    values (the chosen recognizer above all) are kept. The Settings page names it too."""
     try:
         return get_settings()
     except ValueError as exc:
         warnings.append(f"{exc} Using the defaults instead.")
-        from accent_coach.config import _env
-
-        return Settings(model=_env("ACCENT_COACH_MODEL") or Settings().model)
+        return read_leniently(Settings)
 
 
 class ModelManager:
