@@ -5,7 +5,9 @@ Every recording has a new length, and oneDNN (torch's CPU kernels) compiles and 
 a primitive per input shape; with its default cache that grew RSS by hundreds of MB
 over a few hundred takes. Capping the cache (``ONEDNN_PRIMITIVE_CACHE_CAPACITY``, read
 by oneDNN when torch loads) keeps it flat; the cost is a recompile for a rare shape.
-:func:`release_memory` hands freed heap pages back to the OS (glibc ``malloc_trim``).
+:func:`release_memory` hands freed heap pages back to the OS (glibc ``malloc_trim``), and
+:func:`return_large_allocations_to_os` makes freed model weights leave the process.
+These two are the only glibc calls of the project.
 Nothing here is an ``ACCENT_COACH_*`` setting; a value already in the environment wins.
 """
 
@@ -35,3 +37,23 @@ def release_memory() -> None:
     lib = _libc()
     if lib is not None:
         lib.malloc_trim(0)
+
+
+M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
+LARGE_ALLOCATION = 512 << 10
+
+
+@functools.cache
+def return_large_allocations_to_os() -> bool:
+    """Serve allocations ≥ 512 KiB (weight matrices) from mmap, so freeing them shrinks RSS.
+
+    glibc raises its mmap threshold after the first large free, so later weights land on
+    the heap and an unload returned only 12–36 of the embedded model's 44 MB; with a fixed
+    threshold each unload returns all of it (measured in benchmarks/api.py). glibc only;
+    elsewhere False. Called once by the model manager, before the first load.
+    """
+    lib = _libc()
+    try:
+        return bool(lib is not None and lib.mallopt(M_MMAP_THRESHOLD, LARGE_ALLOCATION))
+    except AttributeError:
+        return False

@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from accent_coach.engine.assess import assess
     from accent_coach.engine.audio import load_audio
-    from accent_coach.speech.manager import get_manager, load_checkpoint
+    from accent_coach.speech.loaders.recognizer import load_checkpoint
+    from accent_coach.speech.manager import get_manager
     from accent_coach.speech.posteriors import posteriors
     from accent_coach.speech.registry import resolve_model
     from accent_coach.speech.scorer import load_scorer

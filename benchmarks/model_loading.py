@@ -27,12 +27,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from accent_coach.config import Settings  # noqa: E402
-from accent_coach.speech.manager import (  # noqa: E402
-    ASRModelManager,
+from accent_coach.speech.loaders.recognizer import (  # noqa: E402
     LoadedModel,
     load_checkpoint,
     quiet_transformers,
 )
+from accent_coach.speech.manager import ModelManager  # noqa: E402
 from accent_coach.speech.registry import EMBEDDED, embedded_installed, resolve_model  # noqa: E402
 
 SAMPLE_RATE = 16_000
@@ -58,7 +58,7 @@ def measure(name: str, analyses: int, seconds: float, device: str) -> dict[str, 
     audio = (np.random.default_rng(0).standard_normal(int(seconds * SAMPLE_RATE)) * 0.1).astype(
         np.float32
     )
-    manager = ASRModelManager(Settings(model=name, device=device))
+    manager = ModelManager(Settings(model=name, device=device))
 
     start = time.perf_counter()
     loaded = manager.load_model(name)

@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _rss_mb() -> float:
-    from accent_coach.speech.manager import _process_rss_bytes
+    from accent_coach.speech.memory import process_rss_bytes
 
-    return (_process_rss_bytes() or 0) / 2**20
+    return (process_rss_bytes() or 0) / 2**20
 
 
 def whisper_figures(n: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from accent_coach.speech.manager import ASRModelManager
+from accent_coach.speech.manager import ModelManager
 from accent_coach.speech.registry import (
     EMBEDDED,
     KNOWN_MODELS,
@@ -24,7 +24,7 @@ SOURCES = {
 }
 
 
-def selected_source(manager: ASRModelManager) -> tuple[str, str]:
+def selected_source(manager: ModelManager) -> tuple[str, str]:
     """(picker source, name) of the model in use, so the picker opens on it."""
     name = manager.selected_name
     try:
@@ -36,7 +36,7 @@ def selected_source(manager: ASRModelManager) -> tuple[str, str]:
     return spec.source, spec.name
 
 
-def choose_model(manager: ASRModelManager) -> str | None:
+def choose_model(manager: ModelManager) -> str | None:
     """The model named by the source picker, or None while nothing is entered."""
     current_source, current_name = selected_source(manager)
     source = st.radio(

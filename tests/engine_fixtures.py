@@ -21,7 +21,7 @@ if str(REPO) not in sys.path:  # benchmarks/ is imported by the data tests
 
 @dataclass
 class FakeLoaded:
-    """Stands in for speech.manager.LoadedModel (same fields the engine reads)."""
+    """Stands in for speech.loaders.recognizer.LoadedModel (same fields the engine reads)."""
 
     name: str
     processor: Any
@@ -68,7 +68,7 @@ def embedded_model() -> Any:
     """The real embedded recognizer exactly as the app runs it on a CPU (int8), loaded
     once for the test process and private to it: whatever another test selects in the
     process-wide model manager, quality tests score with this model."""
-    from accent_coach.speech.manager import load_checkpoint
+    from accent_coach.speech.loaders.recognizer import load_checkpoint
     from accent_coach.speech.registry import embedded_spec
 
     return load_checkpoint(embedded_spec(), "cpu", "auto")

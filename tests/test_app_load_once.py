@@ -131,7 +131,7 @@ def test_learned_scorer_loads_once_with_its_recognizer_across_sessions(
     trained on never loads it."""
     from tiny_models import build_tiny_scorer
 
-    from accent_coach.speech import manager as model_manager
+    from accent_coach.speech.loaders import scorer as scorer_loader
     from accent_coach.speech.registry import EXPERT_SCORER, SCORERS, ModelSpec
     from accent_coach.speech.scorer import file_sha256
 
@@ -139,10 +139,10 @@ def test_learned_scorer_loads_once_with_its_recognizer_across_sessions(
     build_tiny_scorer(tmp_path / "scorer", file_sha256(model_a / "model.safetensors"))
     monkeypatch.setitem(SCORERS, EXPERT_SCORER, ModelSpec(
         EXPERT_SCORER, "package", str(tmp_path / "scorer"), kind="scorer"))
-    model_manager._scorer_recognizer.cache_clear()
+    scorer_loader.trained_on_sha256.cache_clear()
     scorer_loads: list[str] = []
-    real_load = model_manager.load_scorer
-    monkeypatch.setattr(model_manager, "load_scorer",
+    real_load = scorer_loader.load_scorer
+    monkeypatch.setattr(scorer_loader, "load_scorer",
                         lambda *a, **k: scorer_loads.append("load") or real_load(*a, **k))
     scorer_spinners: list[str] = []
     real_spinner = st.spinner
@@ -177,4 +177,4 @@ def test_learned_scorer_loads_once_with_its_recognizer_across_sessions(
     assert scorer_loads == ["load"] and len(scorer_spinners) == 1
     kinds = {row["id"]: row["kind"] for row in fresh_manager.get_manager().loaded_models()}
     assert kinds.get(EXPERT_SCORER) == "scorer"
-    model_manager._scorer_recognizer.cache_clear()
+    scorer_loader.trained_on_sha256.cache_clear()

@@ -151,3 +151,36 @@ def test_core_never_imports_streamlit() -> None:
 @pytest.mark.parametrize("page", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)
 def test_pages_are_layout_sized(page: Path) -> None:
     assert len(page.read_text("utf-8").splitlines()) <= 250
+
+
+# The model lifecycle inside speech/, split by job: which of these modules each may
+# import. The generic pool never learns about a kind, and a loader never reaches back
+# into the manager that calls it.
+_S = "accent_coach.speech."
+LIFECYCLE: dict[str, set[str]] = {
+    _S + "devices": set(),
+    _S + "memory": set(),
+    _S + "lifecycle": {_S + "memory"},
+    _S + "loaders.recognizer": {_S + "devices"},
+    _S + "loaders.scorer": set(),
+    _S + "loaders.transcriber": set(),
+    _S + "loaders": {_S + "loaders.recognizer", _S + "loaders.scorer",
+                     _S + "loaders.transcriber"},
+    _S + "model_status": {_S + "lifecycle", _S + "memory"},
+    _S + "manager": {_S + "devices", _S + "memory", _S + "lifecycle", _S + "loaders",
+                     _S + "loaders.recognizer", _S + "loaders.scorer", _S + "model_status"},
+}
+
+
+def test_model_lifecycle_modules_import_only_their_helpers() -> None:
+    graph = _graph()
+    assert set(LIFECYCLE) <= set(graph), set(LIFECYCLE) - set(graph)
+    wrong = [f"{module} -> {dep}" for module, allowed in LIFECYCLE.items()
+             for dep in sorted(graph[module] & set(LIFECYCLE)) if dep not in allowed]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("module", sorted(LIFECYCLE))
+def test_model_lifecycle_modules_read_in_one_sitting(module: str) -> None:
+    path = _sources()[module]
+    assert len(path.read_text("utf-8").splitlines()) <= 400, path

@@ -16,7 +16,7 @@ import torch
 from tiny_models import build_tiny_scorer
 
 from accent_coach.engine.g2p import reference
-from accent_coach.speech import manager as model_manager
+from accent_coach.speech.loaders import scorer as scorer_loader
 from accent_coach.speech.registry import EXPERT_SCORER, SCORERS, ModelSpec
 from accent_coach.speech.scorer import file_sha256, load_scorer
 from training import agreement, experts
@@ -106,10 +106,10 @@ def test_manager_loads_the_scorer_of_its_recognizer_once(
     build_tiny_scorer(tmp_path / "scorer", file_sha256(recognizer / "model.safetensors"))
     spec = ModelSpec(EXPERT_SCORER, "package", str(tmp_path / "scorer"), kind="scorer")
     monkeypatch.setitem(SCORERS, EXPERT_SCORER, spec)
-    model_manager._scorer_recognizer.cache_clear()
+    scorer_loader.trained_on_sha256.cache_clear()
     loads = []
-    real = model_manager.load_scorer
-    monkeypatch.setattr(model_manager, "load_scorer",
+    real = scorer_loader.load_scorer
+    monkeypatch.setattr(scorer_loader, "load_scorer",
                         lambda *a, **k: loads.append(1) or real(*a, **k))
     manager = fresh_manager.get_manager()
     other = manager.load_model(str(tiny_models["ipa_b"]))
@@ -125,7 +125,7 @@ def test_manager_loads_the_scorer_of_its_recognizer_once(
     assert kinds[EXPERT_SCORER] == "scorer"
     assert manager.unload(EXPERT_SCORER) and manager.scorer_for(a) is not first
     assert loads == [1, 1]
-    model_manager._scorer_recognizer.cache_clear()
+    scorer_loader.trained_on_sha256.cache_clear()
 
 
 def test_shipped_scorer_is_used_with_the_embedded_recognizer_and_reused_posteriors() -> None:

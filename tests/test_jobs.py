@@ -145,10 +145,10 @@ def test_an_unexpected_failure_is_retried_automatically(tmp_path, takes):
     from accent_coach.service.assessment import assess_bytes
     from accent_coach.service.jobs import EmbeddedJobs
     from accent_coach.service.result_cache import ResultCache
-    from accent_coach.speech.manager import ASRModelManager
+    from accent_coach.speech.manager import ModelManager
 
     settings = settings_for(tmp_path)
-    manager, cache = ASRModelManager(settings), ResultCache(None)
+    manager, cache = ModelManager(settings), ResultCache(None)
     runs: list[int] = []
 
     def flaky_then_real(audio, text, accent, model):

@@ -12,12 +12,12 @@ from service_helpers import wait_for
 
 from accent_coach.config import Settings
 from accent_coach.speech import manager as mm
-from accent_coach.speech.manager import ASRModelManager
+from accent_coach.speech.manager import ModelManager
 from accent_coach.speech.posteriors import posteriors
 
 
-def manager(**settings) -> ASRModelManager:
-    return ASRModelManager(Settings(device="cpu", **settings))
+def manager(**settings) -> ModelManager:
+    return ModelManager(Settings(device="cpu", **settings))
 
 
 def _infer(loaded) -> int:
@@ -31,7 +31,7 @@ def test_unload_waits_for_the_analysis_in_progress(tiny_models, load_counts):
         assert m.loaded_models()[0]["in_use"] == 1
         assert m.unload(a) is False  # deferred: someone is using it
         assert m.is_loaded(a) and _infer(loaded) > 0  # the analysis goes on unharmed
-    assert not m.is_loaded(a) and m.cache.keys() == []
+    assert not m.is_loaded(a) and m.pool.keys() == []
     assert [(e.action, e.reason) for e in m.memory_events] == [("load", "request"),
                                                                ("unload", "request")]
     with m.lease(a):
@@ -56,7 +56,7 @@ def test_unload_from_another_thread_never_breaks_a_lease(tiny_models):
     threading.Thread(target=m.unload_all).start()
     release.set()
     worker.join(30)
-    assert results and results[0] > 0 and m.cache.keys() == []
+    assert results and results[0] > 0 and m.pool.keys() == []
 
 
 def test_lru_keeps_busy_models_and_evicts_when_they_are_free(tiny_models, load_counts):
@@ -64,7 +64,7 @@ def test_lru_keeps_busy_models_and_evicts_when_they_are_free(tiny_models, load_c
     a, b = str(tiny_models["ipa_a"]), str(tiny_models["ipa_b"])
     with m.lease(a):
         m.load_model(b)  # over the limit, but a is in use: kept
-        assert len(m.cache.keys()) == 2
+        assert len(m.pool.keys()) == 2
     assert [row["id"] for row in m.loaded_models()] == [m.current.name]
     assert m.memory_events[-1].reason == "lru"
 
@@ -80,7 +80,7 @@ def test_idle_unload_fires_per_kind_and_next_use_reloads(tiny_models, load_count
             assert m.unload_idle(now=1e12) == []
         # the idle thread (not this test) unloads it
         wait_for(lambda: m.memory_events[-1].action == "unload", 15, 0.05)
-        assert m.cache.keys() == []
+        assert m.pool.keys() == []
         assert m.current is None and m.unloaded
         assert m.memory_events[-1].reason == "idle"
         m.load_model(a)
@@ -119,7 +119,7 @@ def test_gpu_below_free_memory_threshold_loads_on_cpu_and_says_why(monkeypatch, 
     monkeypatch.setattr(torch.cuda, "memory_allocated", lambda *a: 0)
     monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda *a: (300 * 2**20, 8 * 2**30))
-    m = ASRModelManager(Settings(device="cuda", gpu_min_free_mb=1024))
+    m = ModelManager(Settings(device="cuda", gpu_min_free_mb=1024))
     loaded = m.load_model(str(tiny_models["ipa_a"]))
     assert loaded.device == "cpu"
     note = m.status()["models"][0]["notes"][0]
@@ -129,7 +129,7 @@ def test_gpu_below_free_memory_threshold_loads_on_cpu_and_says_why(monkeypatch, 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_real_gpu_memory_is_freed_and_threshold_falls_back(tiny_models):
     big = str(tiny_models["ipa_a"])
-    m = ASRModelManager(Settings(device="cuda", gpu_min_free_mb=1))
+    m = ModelManager(Settings(device="cuda", gpu_min_free_mb=1))
     before = torch.cuda.memory_allocated()
     loaded = m.load_model(big)
     assert loaded.device.startswith("cuda") and torch.cuda.memory_allocated() > before
@@ -137,7 +137,7 @@ def test_real_gpu_memory_is_freed_and_threshold_falls_back(tiny_models):
     m.unload()
     assert torch.cuda.memory_allocated() == before
     free_mb = torch.cuda.mem_get_info()[0] // 2**20
-    m2 = ASRModelManager(Settings(device="cuda", gpu_min_free_mb=free_mb + 10_000))
+    m2 = ModelManager(Settings(device="cuda", gpu_min_free_mb=free_mb + 10_000))
     assert m2.load_model(big).device == "cpu" and "loaded on CPU" in m2.current.notes[-1]
 
 
@@ -156,7 +156,7 @@ def test_catalog_lists_every_registered_model_and_loaded_folders(tiny_models):
 def test_reset_manager_stops_the_idle_thread(fresh_manager, monkeypatch):
     monkeypatch.setenv("ACCENT_COACH_IDLE_UNLOAD", "5")
     m = mm.get_manager()
-    assert m._reaper is not None and m._reaper.is_alive()
+    assert m.pool.reaper is not None and m.pool.reaper.is_alive()
     mm.reset_manager()
-    m._reaper.join(10)
-    assert not m._reaper.is_alive()
+    m.pool.reaper.join(10)
+    assert not m.pool.reaper.is_alive()

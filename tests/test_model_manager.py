@@ -1,4 +1,4 @@
-"""ASRModelManager: registry, vocabulary kinds, device choice and the load-once guard."""
+"""ModelManager: registry, vocabulary kinds, device choice and the load-once guard."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ import pytest
 import torch
 
 from accent_coach.config import Settings
-from accent_coach.speech import manager as mm
+from accent_coach.speech import devices, whisper_ctc
 from accent_coach.speech import registry as reg
-from accent_coach.speech import whisper_ctc
-from accent_coach.speech.manager import ASRModelManager
+from accent_coach.speech.loaders import recognizer as recognizer_loader
+from accent_coach.speech.manager import ModelManager
 from accent_coach.speech.registry import ModelLoadError
 
 
-def manager(**settings) -> ASRModelManager:
-    return ASRModelManager(Settings(device="cpu", **settings))
+def manager(**settings) -> ModelManager:
+    return ModelManager(Settings(device="cpu", **settings))
 
 
 # --- registry ---------------------------------------------------------------
@@ -101,7 +101,7 @@ def test_detect_output_kind_refuses_unknown_vocabularies():
 def _fake_accelerators(monkeypatch, cuda: bool, mps: bool, count: int = 1) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: count if cuda else 0)
-    monkeypatch.setattr(mm, "_mps_available", lambda: mps)
+    monkeypatch.setattr(devices, "mps_available", lambda: mps)
 
 
 @pytest.mark.parametrize(
@@ -110,36 +110,36 @@ def _fake_accelerators(monkeypatch, cuda: bool, mps: bool, count: int = 1) -> No
 )
 def test_auto_device_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
     _fake_accelerators(monkeypatch, cuda, mps)
-    assert mm.choose_device("auto") == (expected, None)
+    assert devices.choose_device("auto") == (expected, None)
 
 
 def test_device_override(monkeypatch):
     _fake_accelerators(monkeypatch, cuda=True, mps=False, count=2)
-    assert mm.choose_device("cpu") == ("cpu", None)
-    assert mm.choose_device("cuda:1") == ("cuda:1", None)
-    device, note = mm.choose_device("cuda:5")
+    assert devices.choose_device("cpu") == ("cpu", None)
+    assert devices.choose_device("cuda:1") == ("cuda:1", None)
+    device, note = devices.choose_device("cuda:5")
     assert device == "cpu" and "not available" in note
-    device, note = mm.choose_device("mps")
+    device, note = devices.choose_device("mps")
     assert device == "cpu" and "MPS" in note
     with pytest.raises(ModelLoadError, match="ACCENT_COACH_DEVICE"):
-        mm.choose_device("tpu")
+        devices.choose_device("tpu")
 
 
 def test_manager_takes_device_from_environment(monkeypatch):
     monkeypatch.setenv("ACCENT_COACH_DEVICE", "cpu")
     _fake_accelerators(monkeypatch, cuda=True, mps=False)
-    assert ASRModelManager().device == "cpu"
+    assert ModelManager().device == "cpu"
     monkeypatch.setenv("ACCENT_COACH_DEVICE", "auto")
-    assert ASRModelManager().device == "cuda"
+    assert ModelManager().device == "cuda"
 
 
 def test_bad_settings_become_warnings_not_crashes(monkeypatch):
     monkeypatch.setenv("ACCENT_COACH_DEVICE", "tpu")
-    device_warning = ASRModelManager().warnings
+    device_warning = ModelManager().warnings
     assert len(device_warning) == 1 and "ACCENT_COACH_DEVICE='tpu'" in device_warning[0]
     monkeypatch.setenv("ACCENT_COACH_MAX_MODELS", "lots")
     monkeypatch.setenv("ACCENT_COACH_MODEL", "someone/model")
-    m = ASRModelManager()
+    m = ModelManager()
     assert m.selected_name == "someone/model" and m.settings.max_loaded_models == 1
     assert any("ACCENT_COACH_MAX_MODELS" in w for w in m.warnings)
     assert m.status()["warnings"] == m.warnings
@@ -154,7 +154,7 @@ def test_gpu_out_of_memory_falls_back_to_cpu_and_says_so(monkeypatch, tiny_model
         return real_to(self, *args, device=device, **kwargs)
 
     monkeypatch.setattr(torch.nn.Module, "to", to)
-    loaded = mm.load_checkpoint(reg.resolve_model(str(tiny_models["ipa_a"])), "cuda")
+    loaded = recognizer_loader.load_checkpoint(reg.resolve_model(str(tiny_models["ipa_a"])), "cuda")
     assert loaded.device == "cpu"
     assert next(loaded.model.parameters()).device.type == "cpu"
     assert any("Not enough memory on cuda" in n for n in loaded.notes)
@@ -193,7 +193,7 @@ def test_same_name_returns_immediately_new_name_loads_once(tiny_models, load_cou
 
     def on_load(spec):
         hooks.append(spec.name)
-        return mm.contextlib.nullcontext()
+        return contextlib.nullcontext()
 
     second = m.load_model(b, on_load=on_load)
     assert second is not first and m.current is second
@@ -275,7 +275,7 @@ def test_unload_frees_and_next_load_reloads(tiny_models, load_counts):
     m = manager()
     m.load_model(str(tiny_models["ipa_a"]))
     m.unload()
-    assert m.current is None and m.unloaded and m.cache.keys() == []
+    assert m.current is None and m.unloaded and m.pool.keys() == []
     assert m.status()["current"] is None
     m.load_model()  # the selection survives unload
     assert load_counts["from_pretrained"] == 2 and not m.unloaded
@@ -354,11 +354,11 @@ def test_int8_setting_quantizes_any_model_on_cpu_and_status_says_so(tiny_models)
 
 
 def test_int8_and_auto_plans_per_device_and_source():
-    assert mm.weights_plan("int8", "cuda", "local") == ("float32", False)
-    assert mm.weights_plan("auto", "cuda", "embedded") == ("float32", False)
-    assert mm.weights_plan("auto", "cpu", "embedded") == ("float32", True)
-    assert mm.weights_plan("auto", "cpu", "hub") == ("float32", False)
-    assert mm.weights_plan("float16", "cpu", "embedded") == ("float16", False)
+    assert recognizer_loader.weights_plan("int8", "cuda", "local") == ("float32", False)
+    assert recognizer_loader.weights_plan("auto", "cuda", "embedded") == ("float32", False)
+    assert recognizer_loader.weights_plan("auto", "cpu", "embedded") == ("float32", True)
+    assert recognizer_loader.weights_plan("auto", "cpu", "hub") == ("float32", False)
+    assert recognizer_loader.weights_plan("float16", "cpu", "embedded") == ("float16", False)
 
 
 def test_current_model_is_served_while_another_session_loads(tiny_models):

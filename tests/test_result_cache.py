@@ -143,9 +143,9 @@ def test_the_service_and_practice_share_one_cached_path(tmp_path, take, counted_
     from service_helpers import settings_for
 
     from accent_coach.service.assessment import assess_bytes
-    from accent_coach.speech.manager import ASRModelManager
+    from accent_coach.speech.manager import ModelManager
 
-    manager, cache = ASRModelManager(settings_for(tmp_path)), ResultCache(tmp_path / "results")
+    manager, cache = ModelManager(settings_for(tmp_path)), ResultCache(tmp_path / "results")
     try:
         served, hit = assess_bytes(take, TEXT, accent="uk", model=None, manager=manager,
                                    cache=cache, max_seconds=60)

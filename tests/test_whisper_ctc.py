@@ -173,16 +173,16 @@ def test_int8_model_hears_as_well_and_keeps_posteriors_close():
 def test_light_loading_is_the_same_model_without_transformers(ipa_folder, monkeypatch, dtype):
     """The CLI's transformers-free load gives the Auto classes' posteriors, bit for bit
     (a random tiny model stored in fp16, int8 or float32 at run time)."""
-    from accent_coach.speech import manager as mm
     from accent_coach.speech import registry as reg
+    from accent_coach.speech.loaders import recognizer as loader
     from accent_coach.speech.posteriors import posteriors
 
     monkeypatch.setattr(reg, "EMBEDDED_MODEL_DIR", ipa_folder)
     spec = reg.resolve_model("embedded")
-    monkeypatch.setitem(mm._LIGHT, "embedded", True)
-    light = mm.load_checkpoint(spec, "cpu", dtype)
-    monkeypatch.setitem(mm._LIGHT, "embedded", False)
-    full = mm.load_checkpoint(spec, "cpu", dtype)
+    monkeypatch.setitem(loader._LIGHT, "embedded", True)
+    light = loader.load_checkpoint(spec, "cpu", dtype)
+    monkeypatch.setitem(loader._LIGHT, "embedded", False)
+    full = loader.load_checkpoint(spec, "cpu", dtype)
     assert not isinstance(light.model, whisper_ctc.WhisperCTCForCTC)
     assert isinstance(full.model, whisper_ctc.WhisperCTCForCTC)
     assert (light.vocab, light.blank_id, light.output_kind, light.quantized) == (

@@ -107,7 +107,7 @@ def main() -> None:
     import torch
 
     from accent_coach.engine.assess import measure
-    from accent_coach.speech.manager import load_checkpoint, quiet_transformers
+    from accent_coach.speech.loaders.recognizer import load_checkpoint, quiet_transformers
     from accent_coach.speech.registry import resolve_model
 
     torch.set_num_threads(args.threads)

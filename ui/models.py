@@ -12,17 +12,18 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from accent_coach.speech.manager import ASRModelManager, LoadedModel, get_manager
+from accent_coach.speech.loaders.recognizer import LoadedModel
+from accent_coach.speech.manager import ModelManager, get_manager
 from accent_coach.speech.registry import ModelLoadError, ModelSpec
 
 
 @st.cache_resource(show_spinner=False)
-def app_manager() -> ASRModelManager:
+def app_manager() -> ModelManager:
     """The manager for all reruns and sessions of this server process."""
     return get_manager()
 
 
-def _feedback(manager: ASRModelManager):
+def _feedback(manager: ModelManager):
     @contextlib.contextmanager
     def on_load(spec: ModelSpec) -> Iterator[None]:
         with st.spinner(f"Loading speech model '{spec.name}' on {manager.device}…"):
@@ -36,7 +37,7 @@ def _feedback(manager: ASRModelManager):
     return on_load
 
 
-def _scorer_feedback(manager: ASRModelManager):
+def _scorer_feedback(manager: ModelManager):
     @contextlib.contextmanager
     def on_load(spec: ModelSpec) -> Iterator[None]:
         with st.spinner(f"Loading scorer '{spec.name}'…"):
@@ -46,7 +47,7 @@ def _scorer_feedback(manager: ASRModelManager):
     return on_load
 
 
-def with_scorer(manager: ASRModelManager, loaded: LoadedModel) -> LoadedModel:
+def with_scorer(manager: ModelManager, loaded: LoadedModel) -> LoadedModel:
     """Make sure the learned scorer of ``loaded`` (if it has one) is in memory, with the
     same once-only feedback as the recognizer; a scorer that cannot be read leaves the
     hand-set scores (and a warning on the Settings page)."""

@@ -9,7 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from accent_coach.config import Variable, get_settings, in_force, variables
 from accent_coach.service.result_cache import default_cache
-from accent_coach.speech.manager import ASRModelManager
+from accent_coach.speech.manager import ModelManager
 
 
 def mib(n: int | None) -> str:
@@ -26,7 +26,7 @@ def _countdown(seconds: float | None, in_use: int) -> str:
     return "never" if seconds is None else f"in {seconds:.0f} s"
 
 
-def render_models(box: DeltaGenerator, manager: ASRModelManager) -> None:
+def render_models(box: DeltaGenerator, manager: ModelManager) -> None:
     """Every loaded model: kind, device, dtype, size, memory, load time, last use, idle."""
     status = manager.status()
     rows = status["models"]

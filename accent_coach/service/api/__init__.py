@@ -27,7 +27,7 @@ from accent_coach.service.api.state import ServiceState, require_key
 from accent_coach.service.assessment import assess_bytes
 from accent_coach.service.jobs import make_job_service
 from accent_coach.service.result_cache import ResultCache
-from accent_coach.speech.manager import ASRModelManager
+from accent_coach.speech.manager import ModelManager
 
 
 def is_loopback(host: str) -> bool:
@@ -63,9 +63,9 @@ def check_bind(host: str, settings: Settings) -> None:
         )
 
 
-def build_state(settings: Settings, manager: ASRModelManager | None = None) -> ServiceState:
+def build_state(settings: Settings, manager: ModelManager | None = None) -> ServiceState:
     """Manager, cache, pools and job backend for one app."""
-    manager = manager or ASRModelManager(settings)
+    manager = manager or ModelManager(settings)
     cache = ResultCache(settings.data_dir / "results", ttl=settings.cache_ttl)
     runner = partial(_run_item, manager, cache, settings.api_max_seconds)
     return ServiceState(
@@ -80,7 +80,7 @@ def _run_item(manager, cache, max_seconds, audio, text, accent, model):
                         max_seconds=max_seconds)
 
 
-def create_app(settings: Settings | None = None, manager: ASRModelManager | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, manager: ModelManager | None = None) -> FastAPI:
     """A ready API for ``settings`` (default: the environment's)."""
     settings = settings or get_settings()
 

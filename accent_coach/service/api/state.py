@@ -15,7 +15,7 @@ from accent_coach.errors import Unauthorized
 from accent_coach.service.api.guard import KEY_MESSAGE, key_ok
 from accent_coach.service.jobs import JobService
 from accent_coach.service.result_cache import ResultCache
-from accent_coach.speech.manager import ASRModelManager
+from accent_coach.speech.manager import ModelManager
 
 T = TypeVar("T")
 
@@ -23,7 +23,7 @@ T = TypeVar("T")
 @dataclass
 class ServiceState:
     settings: Settings
-    manager: ASRModelManager
+    manager: ModelManager
     cache: ResultCache
     pool: ThreadPoolExecutor  # model work runs here, never on the event loop
     jobs: JobService

@@ -57,14 +57,14 @@ async def transcribe(
 
 
 def transcribe_bytes(data: bytes, *, model: str | None, manager, max_seconds: float) -> dict:
-    """Decode → the transcriber (loaded once by the manager) → text and confidence."""
+    """Decode → the transcriber (loaded once by the manager, leased) → text and confidence."""
     from accent_coach.engine.audio import load_audio
     from accent_coach.speech.transcriber import transcribe as run_whisper
 
     clip = load_audio(data, max_seconds=max_seconds, hint=API_LIMIT_HINT)
-    loaded = manager.load_transcriber(model)
-    with interruptible():  # where a timed-out transcription is stopped
-        heard = run_whisper(loaded, clip.samples)
+    with manager.lease(model, "transcriber") as loaded:  # an unload waits for it
+        with interruptible():  # where a timed-out transcription is stopped
+            heard = run_whisper(loaded, clip.samples)
     return {
         "model": loaded.name, "text": heard.text, "duration": round(clip.duration, 3),
         "avg_logprob": round(heard.avg_logprob, 3),

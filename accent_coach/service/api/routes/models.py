@@ -1,25 +1,36 @@
-"""Models: what exists, what is loaded (with memory and idle countdown), load and unload."""
+"""Models: what exists, what is loaded (with memory and idle countdown), load and unload.
+
+Load and unload take the model's kind (``?kind=recognizer|transcriber|scorer``): one
+name can mean two models (``small.en`` is a faster-whisper transcriber and also a
+valid Hugging Face id for a recognizer). Without it, the kind is what the name most
+likely means (:func:`~accent_coach.speech.registry.kind_of`), as before.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from fastapi import APIRouter, Request
 
 from accent_coach.errors import NotFound
 from accent_coach.service.api.state import get_state
 from accent_coach.service.model_names import accepted_model
-from accent_coach.speech.manager import process_anon_bytes, process_rss_bytes, spec_kind
+from accent_coach.speech.memory import process_anon_bytes, process_rss_bytes
 from accent_coach.speech.registry import (
     EMBEDDED,
-    TRANSCRIBERS,
+    ModelLoadError,
     embedded_installed,
     hub_cached,
+    kind_of,
     registry,
+    resolve,
     scorers,
     transcribers,
 )
 from accent_coach.speech.transcriber import transcriber_status
+
+Kind = Literal["recognizer", "transcriber", "scorer"]
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -32,14 +43,14 @@ async def list_models(request: Request) -> dict:
     for spec in [*registry(), *transcribers(), *scorers()]:
         if spec.name == EMBEDDED:
             available = embedded_installed()
-        elif spec_kind(spec) == "scorer":
+        elif spec.kind == "scorer":
             available = (Path(spec.path_or_id) / "scorer.safetensors").is_file()
-        elif spec_kind(spec) == "transcriber":
+        elif spec.kind == "transcriber":
             available = transcriber_status(spec).startswith("installed")
         else:
             available = hub_cached(spec.path_or_id)
         rows.append({
-            "id": spec.name, "kind": spec_kind(spec), "source": spec.source,
+            "id": spec.name, "kind": spec.kind, "source": spec.source,
             "outputs": spec.output_kind, "description": spec.description,
             "available_offline": available, "recommended": spec.recommended,
             "default": spec.name == default,
@@ -62,42 +73,41 @@ async def models_status(request: Request) -> dict:
     }
 
 
-def _row(manager, name: str) -> dict | None:
-    return next((r for r in manager.loaded_models() if r["id"] == name), None)
+def _row(manager, name: str, kind: str | None = None) -> dict | None:
+    return next((r for r in manager.loaded_models()
+                 if r["id"] == name and kind in (None, r["kind"])), None)
 
 
 @router.post("/{model_id:path}/load")
-async def load(model_id: str, request: Request) -> dict:
-    """Load ``model_id`` now (no-op when loaded); answers with its memory figures."""
+async def load(model_id: str, request: Request, kind: Kind | None = None) -> dict:
+    """Load ``model_id`` of ``kind`` now (no-op when loaded); answers with its memory figures."""
     state = get_state(request)
-    model_id = accepted_model(model_id, state.settings) or state.manager.selected_name
+    name = accepted_model(model_id, state.settings)
+    kind = kind or kind_of(name or "")
+    name = name or state.manager.selected(kind)
     rss_before, anon_before = process_rss_bytes(), process_anon_bytes()
-    if model_id in TRANSCRIBERS:  # speech-to-text: the tutor's kind, same manager
-        loaded = await state.run(state.manager.load_transcriber, model_id)
-    else:
-        loaded = await state.run(state.manager.load_model, model_id)
-    return {"model": _row(state.manager, loaded.name), "rss_before_bytes": rss_before,
+    loaded = await state.run(state.manager.load, name, kind)
+    return {"model": _row(state.manager, loaded.name, kind), "rss_before_bytes": rss_before,
             "rss_after_bytes": process_rss_bytes(), "anon_before_bytes": anon_before,
             "anon_after_bytes": process_anon_bytes()}
 
 
 @router.post("/{model_id:path}/unload")
-async def unload(model_id: str, request: Request) -> dict:
-    """Unload ``model_id``; if an analysis is using it, it goes when that analysis ends."""
+async def unload(model_id: str, request: Request, kind: Kind | None = None) -> dict:
+    """Unload ``model_id`` (of ``kind``, if given); if an analysis is using it, it goes
+    when that analysis ends."""
     state = get_state(request)
     model_id = accepted_model(model_id, state.settings) or state.manager.selected_name
-    row = _row(state.manager, model_id)
+    row = _row(state.manager, model_id, kind)
     if row is None:
-        from accent_coach.speech.registry import ModelLoadError, resolve_model
-
         try:
-            row = _row(state.manager, resolve_model(model_id).name)
+            row = _row(state.manager, resolve(model_id, kind or kind_of(model_id)).name, kind)
         except ModelLoadError:
             row = None
     if row is None:
         raise NotFound(f"Model '{model_id}' is not loaded.")
     rss_before, anon_before = process_rss_bytes(), process_anon_bytes()
-    freed = await state.run(state.manager.unload, row["id"])
+    freed = await state.run(state.manager.unload, row["id"], "request", row["kind"])
     return {"id": row["id"], "unloaded": freed, "deferred_until_done": not freed,
             "rss_before_bytes": rss_before, "rss_after_bytes": process_rss_bytes(),
             "anon_before_bytes": anon_before, "anon_after_bytes": process_anon_bytes()}
