@@ -19,7 +19,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from tiny_models import CHAR_VOCAB, build_tiny_ctc  # noqa: E402
+
+from tests.support.tiny_models import CHAR_VOCAB, build_tiny_ctc  # noqa: E402
 
 torch.set_num_threads(1)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from service_helpers import live_api, settings_for
 
 from accent_coach.accents import ACCENTS, NAMES, get_accent
 from accent_coach.cli import assess as assess_cli
@@ -15,6 +14,7 @@ from accent_coach.engine.batch import ManifestError, parse_line
 from accent_coach.engine.g2p import reference
 from accent_coach.errors import AccentCoachError, InputError
 from accent_coach.speech.espeak import synthesize
+from tests.support.service_helpers import live_api, settings_for
 
 TEXT = "I think so too."
 NOT_AUDIO = b"RIFF not really audio at all" * 10  # every accepted accent ends here

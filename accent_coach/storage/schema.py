@@ -1,7 +1,7 @@
 """The history tables as SQLAlchemy 2 ORM classes: the schema at the newest migration.
 
 The migrations in ``migrations/versions`` create and upgrade exactly these tables;
-``tests/test_storage.py`` checks the two agree. Times are naive UTC.
+``tests/storage/test_storage.py`` checks the two agree. Times are naive UTC.
 """
 
 from __future__ import annotations
