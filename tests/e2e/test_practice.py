@@ -91,7 +91,7 @@ def test_corrupt_upload_is_a_message_not_a_traceback(page, tmp_path) -> None:
 
 
 def test_switch_model_in_settings_changes_the_status(page, tmp_path) -> None:
-    from tiny_models import build_tiny_ctc
+    from tests.support.tiny_models import build_tiny_ctc
 
     folder = build_tiny_ctc(tmp_path / "tiny-ipa")
     sidebar = page.locator('[data-testid="stSidebar"]')

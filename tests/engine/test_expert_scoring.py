@@ -132,10 +132,9 @@ def test_shipped_scorer_is_used_with_the_embedded_recognizer_and_reused_posterio
     """The app's default: the embedded recognizer's takes are scored by the shipped
     learned scorer, also when a caller reuses posteriors computed without hidden states
     (the tutor, the benchmarks) — same result as a fresh assessment, never an error."""
-    from engine_fixtures import embedded_model, speech
-
     from accent_coach.engine.assess import assess
     from accent_coach.speech.posteriors import posteriors
+    from tests.support.engine_fixtures import embedded_model, speech
 
     model = embedded_model()
     wav, text = speech("I think so too"), "I think so too"

@@ -82,7 +82,7 @@ def test_cancel_stops_queued_items(tmp_path):
 
 
 def test_failed_items_are_retried_after_the_cause_is_fixed(tmp_path, takes):
-    from tiny_models import build_tiny_ctc
+    from tests.support.tiny_models import build_tiny_ctc
 
     folder = tmp_path / "models" / "late-model"
     folder.mkdir(parents=True)  # the folder exists, the model files are not there yet

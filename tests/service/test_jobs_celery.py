@@ -73,7 +73,7 @@ def test_job_runs_on_the_worker_and_the_webhook_arrives(tmp_path, broker, takes)
 
 
 def test_failed_items_retry_on_the_worker(tmp_path, broker, takes):
-    from tiny_models import build_tiny_ctc
+    from tests.support.tiny_models import build_tiny_ctc
 
     folder = tmp_path / "models" / "late-model"
     folder.mkdir(parents=True)  # the folder exists, the model files are not there yet

@@ -45,7 +45,7 @@ def counted_assess(monkeypatch) -> list[tuple]:
 
 
 def _tiny():
-    from engine_fixtures import tiny_random_model
+    from tests.support.engine_fixtures import tiny_random_model
 
     return tiny_random_model()
 
@@ -140,10 +140,9 @@ def test_errors_are_not_cached(tmp_path) -> None:
 def test_the_service_and_practice_share_one_cached_path(tmp_path, take, counted_assess) -> None:
     """The same take, text, accent and model: whichever asks first runs the engine, the
     other is served the same JSON from the cache."""
-    from service_helpers import settings_for
-
     from accent_coach.service.assessment import assess_bytes
     from accent_coach.speech.manager import ModelManager
+    from tests.support.service_helpers import settings_for
 
     manager, cache = ModelManager(settings_for(tmp_path)), ResultCache(tmp_path / "results")
     try:

@@ -208,7 +208,7 @@ def test_serve_on_localhost_without_a_key_answers(tmp_path):
 
 
 def test_model_names_give_one_answer_whatever_the_disk_holds(tmp_path, take):
-    from tiny_models import build_tiny_ctc
+    from tests.support.tiny_models import build_tiny_ctc
 
     models = tmp_path / "models"
     build_tiny_ctc(models / "tiny")

@@ -129,11 +129,10 @@ def test_learned_scorer_loads_once_with_its_recognizer_across_sessions(
     """The learned scorer is a model kind like the recognizer: one load, one spinner, one
     toast per process, however many reruns and sessions — and a recognizer it was not
     trained on never loads it."""
-    from tiny_models import build_tiny_scorer
-
     from accent_coach.speech.loaders import scorer as scorer_loader
     from accent_coach.speech.registry import EXPERT_SCORER, SCORERS, ModelSpec
     from accent_coach.speech.scorer import file_sha256
+    from tests.support.tiny_models import build_tiny_scorer
 
     model_a, model_b = tiny_models["ipa_a"], tiny_models["ipa_b"]
     build_tiny_scorer(tmp_path / "scorer", file_sha256(model_a / "model.safetensors"))

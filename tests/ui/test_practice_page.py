@@ -50,9 +50,8 @@ def _use_model(monkeypatch, name: str) -> None:
 
 @pytest.fixture()
 def tiny_model_dir(tmp_path_factory) -> Path:
-    from tiny_models import build_tiny_ctc
-
     from accent_coach.engine.g2p import text_to_phones
+    from tests.support.tiny_models import build_tiny_ctc
 
     vocab = ["<pad>", "<unk>", "|", *sorted(set(text_to_phones(TEXT)))]
     return build_tiny_ctc(tmp_path_factory.mktemp("tiny-ctc"), vocab=vocab)
@@ -219,7 +218,7 @@ def test_typed_text_survives_a_page_switch(monkeypatch, tmp_path) -> None:
 
 
 def test_letter_model_gets_labelled_word_level_results(monkeypatch, tmp_path) -> None:
-    from tiny_models import CHAR_VOCAB, build_tiny_ctc
+    from tests.support.tiny_models import CHAR_VOCAB, build_tiny_ctc
 
     _use_model(monkeypatch, str(build_tiny_ctc(tmp_path / "chars", vocab=CHAR_VOCAB)))
     at = _upload_and_analyse(_custom_page(TEXT), "take.wav", _wav(TEXT), "audio/wav")

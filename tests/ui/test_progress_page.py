@@ -129,10 +129,9 @@ def test_a_broken_database_setting_is_a_message(monkeypatch, history) -> None:
 @pytest.fixture
 def practice_model(tmp_path_factory) -> Path:
     """A tiny real CTC model over the practice sentence's phones (as the Practice tests)."""
-    from test_practice_page import TEXT
-    from tiny_models import build_tiny_ctc
-
     from accent_coach.engine.g2p import text_to_phones
+    from tests.support.tiny_models import build_tiny_ctc
+    from tests.ui.test_practice_page import TEXT
 
     vocab = ["<pad>", "<unk>", "|", *sorted(set(text_to_phones(TEXT)))]
     return build_tiny_ctc(tmp_path_factory.mktemp("tiny-ctc"), vocab=vocab)
@@ -141,9 +140,8 @@ def practice_model(tmp_path_factory) -> Path:
 def test_practice_saves_each_take_once_and_offers_weak_sounds(
     monkeypatch, history, practice_model
 ) -> None:
-    from test_practice_page import TEXT, _upload_and_analyse, _use_model, _wav
-
     from accent_coach.practice.sentences import load_sentences
+    from tests.ui.test_practice_page import TEXT, _upload_and_analyse, _use_model, _wav
 
     _use_model(monkeypatch, str(practice_model))
     at = AppTest.from_file(str(REPO / "pages" / "practice.py"), default_timeout=TIMEOUT)
