@@ -135,17 +135,30 @@ def test_no_import_cycles() -> None:
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
 
 
+def _importers_of(package: str, roots: list[Path]) -> set[str]:
+    """Source files (relative to the repo) that import ``package`` or a submodule."""
+    found = set()
+    for root in roots:
+        for path in root.rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                names = (
+                    [a.name for a in node.names] if isinstance(node, ast.Import)
+                    else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                )
+                if any(n.split(".")[0] == package for n in names):
+                    found.add(str(path.relative_to(ROOT)))
+    return found
+
+
 def test_core_never_imports_streamlit() -> None:
-    offenders = []
-    for path in (ROOT / "accent_coach").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            names = (
-                [a.name for a in node.names] if isinstance(node, ast.Import)
-                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            )
-            if any(n.split(".")[0] == "streamlit" for n in names):
-                offenders.append(str(path.relative_to(ROOT)))
-    assert not offenders
+    assert not _importers_of("streamlit", [ROOT / "accent_coach"])
+
+
+def test_espeak_is_reached_only_from_speech() -> None:
+    """Models that hear and speak live in speech/: the engine asks it for phonemes."""
+    roots = [ROOT / "accent_coach", ROOT / "ui", ROOT / "pages"]
+    users = _importers_of("phonemizer", roots) | _importers_of("espeakng_loader", roots)
+    assert users and all(u.startswith("accent_coach/speech/") for u in users), users
 
 
 @pytest.mark.parametrize("page", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)

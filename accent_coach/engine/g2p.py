@@ -2,18 +2,16 @@
 builder. Text normalisation lives in ``text_norm``, the inventory mappings in
 ``inventory``; both are re-exported here for existing callers.
 
-espeak-ng is reached through phonemizer + espeakng-loader, so no apt package is
-needed. Text is lower-cased first: espeak spells ALL-CAPS words as acronyms.
+espeak-ng's phonemes come from :mod:`accent_coach.speech.phonemes` (phonemizer +
+espeakng-loader, no apt package). Text is lower-cased first: espeak spells ALL-CAPS
+words as acronyms.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import threading
 from dataclasses import dataclass
 
-from accent_coach.accents import espeak_language, get_accent
+from accent_coach.accents import get_accent
 from accent_coach.config import limits
 from accent_coach.engine.inventory import (  # noqa: F401 - re-exported
     ARPABET_TO_IPA,
@@ -29,38 +27,9 @@ from accent_coach.engine.text_norm import (  # noqa: F401 - re-exported
     spoken_text,
 )
 from accent_coach.errors import TextError
+from accent_coach.speech.phonemes import espeak_isolated, espeak_words
 
 STRESS_MARKS = "ˈˌ"
-_WORD_SEP = " | "
-_ESPEAK_LOCK = threading.RLock()  # libespeak-ng is not thread-safe (Streamlit serves threads)
-
-
-@functools.cache
-def _backend(language: str):
-    import espeakng_loader
-    from phonemizer.backend import EspeakBackend
-    from phonemizer.backend.espeak.wrapper import EspeakWrapper
-
-    EspeakWrapper.set_library(espeakng_loader.get_library_path())
-    EspeakWrapper.set_data_path(espeakng_loader.get_data_path())
-    return EspeakBackend(language, with_stress=True, preserve_punctuation=False)
-
-
-def espeak_words(text: str, accent: str = "en-us") -> list[list[str]]:
-    """Phones (with stress marks) of each spoken word espeak produces for ``text``."""
-    from phonemizer.separator import Separator
-
-    language = espeak_language(accent)
-    clean = re.sub(r"\s+", " ", text.lower()).strip()
-    if not clean:
-        return []
-    with _ESPEAK_LOCK:
-        out = _backend(language).phonemize(
-            [clean], separator=Separator(phone=" ", word=_WORD_SEP), strip=True
-        )[0]
-    return [w.split() for w in out.split(_WORD_SEP.strip()) if w.split()]
-
-
 # espeak fuses some sequences into one symbol; the recognizer hears them as their
 # parts, which keeps the inventory small and each class well trained.
 _SPLITS = {
@@ -198,16 +167,6 @@ def _stress_of(phone: str) -> int:
     return 1 if "ˈ" in phone else 2 if "ˌ" in phone else 0
 
 
-def _isolated(words: list[str], language: str) -> list[list[str]]:
-    from phonemizer.separator import Separator
-
-    with _ESPEAK_LOCK:
-        outs = _backend(language).phonemize(
-            words, separator=Separator(phone=" ", word=_WORD_SEP), strip=True
-        )
-    return [o.replace("|", " ").split() for o in outs]
-
-
 def check_text(text: object) -> str:
     """``text`` if it is a non-empty string within the length limit, else TextError."""
     if not isinstance(text, str):
@@ -251,7 +210,7 @@ def reference(text: str, accent: str = "us") -> list[RefWord]:
             code="text_too_long",
         )
     sentence = espeak_words(" ".join(units), language)
-    isolated = _isolated(units, language)
+    isolated = espeak_isolated(units, language)
     per_unit = _assign_words(units, sentence, isolated)
     # espeak sometimes drops a word in context (it reads "I I I I" as three): such a word
     # is still expected, so it keeps its isolated pronunciation instead of vanishing
