@@ -38,13 +38,24 @@ def call_with_time_limit(fn: Callable[[], T], seconds: float) -> T:
 
 
 def _with_alarm(fn: Callable[[], T], seconds: float) -> T:
+    fired = False
+
     def on_alarm(_signum, _frame):
+        nonlocal fired
+        fired = True
         raise _timeout_error(seconds)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         return fn()
+    except Exception as exc:
+        # The alarm raises wherever the item happens to be; code there may catch it and
+        # raise something else (a library wrapping errors). Past the limit, the answer
+        # is a timeout whatever the item ended with.
+        if fired and not isinstance(exc, ItemTimeout):
+            raise _timeout_error(seconds) from exc
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

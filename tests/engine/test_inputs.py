@@ -91,3 +91,19 @@ def test_time_limit_stops_an_item_in_main_and_worker_threads() -> None:
     t.join()
     assert len(errors) == 1 and errors[0].code == "timeout"
     assert call_with_time_limit(lambda: 7, 0.5) == 7
+
+
+def test_a_timeout_the_item_wraps_is_still_a_timeout() -> None:
+    """The alarm raises wherever the item is; code that catches it and raises another
+    error (as a library may) must not turn the timeout into an internal error."""
+
+    def wrapping_item() -> None:
+        try:
+            time.sleep(2)
+        except Exception as exc:  # noqa: BLE001 - what a wrapping library does
+            raise ValueError("wrapped by a library") from exc
+
+    started = time.monotonic()
+    with pytest.raises(ItemTimeout):
+        call_with_time_limit(wrapping_item, 0.05)
+    assert time.monotonic() - started < 1.5
