@@ -13,8 +13,8 @@ import time
 import httpx
 import pytest
 
-from accent_coach.speech.registry import embedded_installed
 from tests.support.service_helpers import (
+    REAL_SERVER_MARKS,
     WebhookReceiver,
     flac_bomb,
     free_port,
@@ -27,10 +27,7 @@ from tests.support.service_helpers import (
     wav_bytes,
 )
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not embedded_installed(), reason="embedded model not installed"),
-]
+pytestmark = REAL_SERVER_MARKS
 KEY = "hook-key"
 TEXT = "I think so too."
 GENERIC_FAILURE = "failed after 5 attempts"

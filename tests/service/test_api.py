@@ -11,13 +11,16 @@ import time
 import pytest
 
 from accent_coach.engine import assess as assess_module
-from accent_coach.speech.registry import embedded_installed
-from tests.support.service_helpers import free_port, live_api, settings_for, wait_for, wav_bytes
+from tests.support.service_helpers import (
+    REAL_SERVER_MARKS,
+    free_port,
+    live_api,
+    settings_for,
+    wait_for,
+    wav_bytes,
+)
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not embedded_installed(), reason="embedded model not installed"),
-]
+pytestmark = REAL_SERVER_MARKS
 TEXT = "I think so too."
 KEY = "s3cret-key"
 

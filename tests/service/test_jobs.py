@@ -9,8 +9,8 @@ import json
 import pytest
 
 from accent_coach.service.jobs.store import JobStore
-from accent_coach.speech.registry import embedded_installed
 from tests.support.service_helpers import (
+    REAL_SERVER_MARKS,
     WebhookReceiver,
     live_api,
     settings_for,
@@ -20,10 +20,7 @@ from tests.support.service_helpers import (
     wav_bytes,
 )
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not embedded_installed(), reason="embedded model not installed"),
-]
+pytestmark = REAL_SERVER_MARKS
 TEXTS = ["I think so too.", "Thank you very much.", "She sells sea shells."]
 
 

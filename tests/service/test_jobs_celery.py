@@ -10,8 +10,8 @@ import pytest
 
 from accent_coach.service.jobs.celery_backend import make_celery
 from accent_coach.service.jobs.store import JobStore
-from accent_coach.speech.registry import embedded_installed
 from tests.support.service_helpers import (
+    REAL_SERVER_MARKS,
     WebhookReceiver,
     celery_worker,
     live_api,
@@ -25,8 +25,7 @@ from tests.support.service_helpers import (
 )
 
 pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not embedded_installed(), reason="embedded model not installed"),
+    *REAL_SERVER_MARKS,
     pytest.mark.skipif(redis_binary() is None, reason="redis-server missing (.ci/run installs it)"),
 ]
 TEXTS = ["I think so too.", "Thank you very much."]

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from accent_coach.speech.registry import embedded_installed
 from tests.support.service_helpers import (
+    REAL_SERVER_MARKS,
     RawHTTP,
     free_port,
     live_api,
@@ -23,10 +23,7 @@ from tests.support.service_helpers import (
     wav_bytes,
 )
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not embedded_installed(), reason="embedded model not installed"),
-]
+pytestmark = REAL_SERVER_MARKS
 KEY = "s3cret-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 TEXT = "I think so too."

@@ -13,10 +13,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 import soundfile as sf
 
 from accent_coach.config import Settings, get_settings
+from accent_coach.speech.registry import embedded_installed
 
+# The marks every test module against a real server carries: slow (uvicorn, real model)
+# and skipped without the embedded recognizer.
+REAL_SERVER_MARKS = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not embedded_installed(), reason="embedded model not installed"),
+]
 
 def free_port() -> int:
     with socket.socket() as s:
