@@ -161,8 +161,7 @@ def run_analysis(
     # The prosody score compares against the engine's own espeak reading, the reference
     # its formula is calibrated on (a different voice would move the pitch similarity),
     # as the API does: so a take sent to both shares one cache entry. Piper is for listening.
-    return analyse(audio, text, accent=accent, model_name=name, reference=None,
-                   load_model=load_model)
+    return analyse(audio, text, accent=accent, model_name=name, load_model=load_model)
 
 
 def analyse_and_keep(take: Take, text: str, accent: str) -> Analysis | None:

@@ -38,16 +38,14 @@ def analyse(
     accent: str,
     load_model: Callable[[], Any],
     model_name: str,
-    reference: tuple[np.ndarray, int] | None = None,
-    reference_id: str = "",
     cache: ResultCache | None = None,
 ) -> Analysis:
     """Assess ``audio`` (encoded bytes) against ``text``; the same take is served from cache.
 
     ``load_model`` returns the model manager's LoadedModel; it is called only on a
-    cache miss, so a repeated analysis never waits for a model load. ``reference``
-    ((samples, rate), or None for the engine's own espeak reading) drives the prosody
-    score, so its voice id ``reference_id`` is part of the cache key.
+    cache miss, so a repeated analysis never waits for a model load. Prosody is measured
+    against the engine's own espeak reading (its formula is calibrated on it), as in the
+    API, so a take sent to both shares one cache entry.
     Raises the engine's AudioError/TextError unchanged for the page to show.
     """
     from accent_coach.engine.audio import SAMPLE_RATE, load_audio
@@ -56,7 +54,6 @@ def analyse(
     result, hit = cached_assessment(
         audio, decoded.samples, text, accent=accent, model_name=model_name,
         hold_model=lambda: nullcontext(load_model()), cache=cache,
-        reference=reference, reference_id=reference_id,
     )
     by_code = {w["code"]: w for w in [*decoded.warnings, *(result.get("warnings") or [])]}
     warnings = list(by_code.values())

@@ -64,8 +64,6 @@ def cached_assessment(
     model_name: str,
     hold_model: Callable[[], AbstractContextManager[Any]],
     cache: ResultCache | None = None,
-    reference: tuple[np.ndarray, int] | None = None,
-    reference_id: str = "",
     time_limit: float = 0.0,
 ) -> tuple[dict[str, Any], bool]:
     """``(the engine's result dict, served from cache)`` for a decoded take: the one path
@@ -74,17 +72,15 @@ def cached_assessment(
     ``audio`` is the encoded upload (what the cache key hashes) and ``samples`` its
     decoded 16 kHz samples. ``hold_model()`` is entered only on a cache miss and yields
     the loaded model (a lease for the service, the page's loader for Practice), so a
-    repeated take never waits for a model. ``reference`` ((samples, rate), or None for
-    the engine's own espeak reading) drives the prosody score, so its id
-    ``reference_id`` is part of the key. ``time_limit`` seconds (0: none) stop the work
+    repeated take never waits for a model. ``time_limit`` seconds (0: none) stop the work
     with ItemTimeout. Errors propagate and are not cached.
     """
-    key = result_key(audio, text, accent, model_name, reference_id)
+    key = result_key(audio, text, accent, model_name)
 
     def compute() -> dict[str, Any]:
         with hold_model() as loaded, interruptible():  # a timeout stops it in here
             outcome = _engine_assess()(
-                samples, text, accent=accent, loaded=loaded, reference_audio=reference
+                samples, text, accent=accent, loaded=loaded
             )
         return outcome.to_dict()
 
