@@ -8,6 +8,12 @@ measure of the ears — then the top confusions and per-phone recall.
 
     python -m training.evaluate --model accent_coach/speech/models/whisper-tiny-ipa-ctc
     python -m training.evaluate --model runs/fold0/model --holdout fold:0
+    python -m training.evaluate --model A --model B --int8     # an ensemble of A and B
+
+Several ``--model`` folders are measured as an ensemble: their frame posteriors are
+averaged (they must share the vocabulary and frame rate) before greedy decoding.
+``--blank-penalty`` subtracts a constant from the blank's log-posterior before decoding
+(> 0 trades deletions for insertions).
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ from training.metrics import align, edit_distance
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--model", default=str(EMBEDDED_MODEL_DIR))
+    ap.add_argument("--model", action="append",
+                    help="model folder (default: the shipped one); repeat for an ensemble")
+    ap.add_argument("--blank-penalty", type=float, default=0.0)
     ap.add_argument("--data", type=Path, default=Path("../shared/data/speechocean762-train"))
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
@@ -38,11 +46,16 @@ def main() -> None:
     ap.add_argument("--holdout", default="dev", help="'dev' (last 12 speakers) or 'fold:K'")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    processor = AutoProcessor.from_pretrained(args.model)
-    model = AutoModelForCTC.from_pretrained(args.model).eval()
+    folders = args.model or [str(EMBEDDED_MODEL_DIR)]
+    processor = AutoProcessor.from_pretrained(folders[0])
+    models = [AutoModelForCTC.from_pretrained(f).eval() for f in folders]
     if args.int8:
-        model = quantize_int8(model)
-    vocab = processor.tokenizer.convert_ids_to_tokens(list(range(model.config.vocab_size)))
+        models = [quantize_int8(m) for m in models]
+    vocab = processor.tokenizer.convert_ids_to_tokens(list(range(models[0].config.vocab_size)))
+    for folder in folders[1:]:
+        other = AutoProcessor.from_pretrained(folder).tokenizer
+        if other.convert_ids_to_tokens(list(range(len(vocab)))) != vocab:
+            raise SystemExit(f"{folder}: another vocabulary; an ensemble needs one")
     blank = processor.tokenizer.pad_token_id
     dev = held_out(args.data, args.holdout)
     dev = dev[: args.limit] if args.limit else dev
@@ -55,12 +68,13 @@ def main() -> None:
     for u in dev:
         audio = data.load(u.audio)
         t0 = time.perf_counter()
-        with torch.no_grad():
-            logits = model(**processor(audio, sampling_rate=data.SR, return_tensors="pt")).logits[0]
+        logp = frame_logprobs(models, processor(audio, sampling_rate=data.SR,
+                                                return_tensors="pt"))
         compute_s += time.perf_counter() - t0
         audio_s += len(audio) / data.SR
+        logp[:, blank] -= args.blank_penalty
         ref = u.phones()
-        hyp = [vocab[t] for t, _, _ in greedy_decode(logits.numpy(), blank)]
+        hyp = [vocab[t] for t, _, _ in greedy_decode(logp.numpy(), blank)]
         spk = by_speaker.setdefault(u.speaker, [0, 0])
         for r, h in align(ref, hyp):
             pairs[(r, h)] += 1
@@ -89,6 +103,17 @@ def main() -> None:
     print("\nper-phone recall (correct / expected):")
     for p in sorted(ref_count, key=lambda p: -ref_count[p]):
         print(f"  {p:>4} {pairs[(p, p)] / ref_count[p]:6.1%}  (n={ref_count[p]})")
+
+
+@torch.no_grad()
+def frame_logprobs(models: list, inputs) -> torch.Tensor:
+    """Log-posteriors [T, V] of one clip: one model's, or the mean posterior of several."""
+    logps = [torch.log_softmax(m(**inputs).logits[0], -1) for m in models]
+    if len(logps) == 1:
+        return logps[0]
+    frames = min(lp.shape[0] for lp in logps)
+    stacked = torch.stack([lp[:frames] for lp in logps])
+    return torch.logsumexp(stacked, 0) - torch.log(torch.tensor(float(len(logps))))
 
 
 def held_out(root: Path, holdout: str) -> list[data.Utterance]:

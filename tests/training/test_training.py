@@ -206,3 +206,19 @@ def test_weighted_ctc_loss_scales_each_clip() -> None:
     only_first = train.ctc_loss(None, logits, pad, labels, torch.tensor([1.0, 0.0]))
     first = train.ctc_loss(None, logits[:1], pad[:1], labels[:1, :3])
     assert only_first.item() == pytest.approx(first.item() / 2, rel=1e-5)
+
+
+def test_an_ensemble_averages_posteriors_and_one_model_is_itself() -> None:
+    from training.evaluate import frame_logprobs
+
+    torch.manual_seed(0)
+    a, b = _model(upto=0).eval(), _model(upto=0).eval()
+    inputs = {"input_features": torch.randn(1, 80, 200)}
+    with torch.no_grad():
+        pa = torch.softmax(a(**inputs).logits[0], -1)
+        pb = torch.softmax(b(**inputs).logits[0], -1)
+    alone = frame_logprobs([a], inputs)
+    both = frame_logprobs([a, b], inputs)
+    assert torch.allclose(alone.exp(), pa, atol=1e-6)
+    assert torch.allclose(both.exp(), (pa + pb) / 2, atol=1e-6)
+    assert not torch.allclose(both, alone)
