@@ -2,6 +2,8 @@
 scorer's features of every take from the recognizer that never heard its speaker.
 
     python -m training.crossfit --parallel 1 --threads 2    # all folds, resumable
+    python -m training.crossfit --features work_data_base4 --runs runs/base_cf \
+        --parallel 1 --threads 2 -- --encoder base --upto 4     # a Whisper base recognizer
 
 1. ``training.recipe --holdout fold:K`` for K = 0…2 (``training.folds``): three
    recognizers, each trained without one third of the speakers, exported from their
@@ -34,6 +36,8 @@ def recipe_command(args: argparse.Namespace, k: int) -> list[str]:
         cmd += ["--labels", str(args.labels)]
         if args.use_weights:
             cmd.append("--use-weights")
+    if args.extra:  # more training.train options, e.g. --encoder base --upto 4
+        cmd += ["--", *args.extra]
     return cmd
 
 
@@ -47,6 +51,8 @@ def main() -> None:
     ap.add_argument("--use-weights", action="store_true")
     ap.add_argument("--parallel", type=int, default=2, help="folds trained at once")
     ap.add_argument("--threads", type=int, default=1, help="threads per training")
+    ap.add_argument("extra", nargs="*",
+                    help="more training.train options for every fold, after --")
     args = ap.parse_args()
     todo = [k for k in range(folds.FOLDS)
             if not (args.runs / f"fold{k}" / "model" / "model.safetensors").is_file()]

@@ -222,3 +222,17 @@ def test_an_ensemble_averages_posteriors_and_one_model_is_itself() -> None:
     assert torch.allclose(alone.exp(), pa, atol=1e-6)
     assert torch.allclose(both.exp(), (pa + pb) / 2, atol=1e-6)
     assert not torch.allclose(both, alone)
+
+
+def test_crossfit_passes_training_options_through_the_recipe(tmp_path) -> None:
+    from training import crossfit, recipe
+
+    args = Namespace(features=tmp_path, data=tmp_path, runs=tmp_path, threads=2, labels=None,
+                     use_weights=False, extra=["--encoder", "base", "--upto", "4"])
+    cmd = crossfit.recipe_command(args, 1)
+    assert cmd[-5:] == ["--", "--encoder", "base", "--upto", "4"]
+    stages = recipe.stage_commands(Namespace(
+        features=tmp_path, run=tmp_path / "fold1", holdout="fold:1", data=tmp_path, threads=2,
+        labels=None, use_weights=False, extra=cmd[-4:],
+    ))
+    assert all(stage[-4:] == ["--encoder", "base", "--upto", "4"] for stage in stages)
