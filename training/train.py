@@ -159,7 +159,9 @@ def collate(
         t = s.shape[1]
         x[:, b, :t] = s
         pad[b, :t] = True
-        if augment:  # light SpecAugment on the states: short time masks
+        if augment and mask_every:  # light SpecAugment on the states: short time masks
+            # (zeroed frames: a head on a fully frozen encoder learns to lean on them as
+            # attention sinks and fails without them; such runs use --mask-every 0)
             for _ in range(t // mask_every):
                 w = int(rng.integers(1, 4))
                 s0 = int(rng.integers(0, max(1, t - w)))
@@ -245,7 +247,8 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=100, help="warm-up steps")
     ap.add_argument("--channel-dropout", type=float, default=0.0)
     ap.add_argument("--head-dropout", type=float, default=0.1)
-    ap.add_argument("--mask-every", type=int, default=60, help="one 1–3 frame mask per N frames")
+    ap.add_argument("--mask-every", type=int, default=60,
+                    help="one 1–3 frame mask per N frames (0: none)")
     ap.add_argument("--stop-after", type=int, default=0, help="stop after this epoch")
     ap.add_argument("--sets", nargs="+", default=list(TRAIN_SETS), help="stored sets to train on")
     ap.add_argument("--synth-share", type=float, default=0.5)

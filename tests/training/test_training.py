@@ -236,3 +236,16 @@ def test_crossfit_passes_training_options_through_the_recipe(tmp_path) -> None:
         labels=None, use_weights=False, extra=cmd[-4:],
     ))
     assert all(stage[-4:] == ["--encoder", "base", "--upto", "4"] for stage in stages)
+
+
+def test_time_masks_zero_frames_unless_switched_off() -> None:
+    sets = {"clean": {"states": [torch.ones(3, 600, 4)], "labels": [["a"]]}}
+    vocab = {"<pad>": 0, "<unk>": 1, "a": 2}
+
+    def zero_frames(mask_every: int) -> int:
+        x, pad, _ = train.collate([("clean", 0)], sets, vocab, True, np.random.default_rng(0),
+                                  mask_every=mask_every)
+        return int((x[0][0].abs().sum(-1) == 0).sum())
+
+    assert zero_frames(60) >= 10  # ten masks of 1–3 frames (seeded: no overlap here)
+    assert zero_frames(0) == 0
