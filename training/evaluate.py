@@ -39,6 +39,8 @@ def main() -> None:
     ap.add_argument("--model", action="append",
                     help="model folder (default: the shipped one); repeat for an ensemble")
     ap.add_argument("--blank-penalty", type=float, default=0.0)
+    ap.add_argument("--keep-float", action="append", default=[], metavar="REGEX",
+                    help="with --int8: linear layers left in float32 (whole module name)")
     ap.add_argument("--data", type=Path, default=Path("../shared/data/speechocean762-train"))
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
@@ -50,7 +52,7 @@ def main() -> None:
     processor = AutoProcessor.from_pretrained(folders[0])
     models = [AutoModelForCTC.from_pretrained(f).eval() for f in folders]
     if args.int8:
-        models = [quantize_int8(m) for m in models]
+        models = [quantize_int8(m, args.keep_float) for m in models]
     vocab = processor.tokenizer.convert_ids_to_tokens(list(range(models[0].config.vocab_size)))
     for folder in folders[1:]:
         other = AutoProcessor.from_pretrained(folder).tokenizer

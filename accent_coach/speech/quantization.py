@@ -10,21 +10,31 @@ their resolution.
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 KEEP_FLOAT = ("lm_head",)  # output layer: its logits are the posteriors the scores read
 
 
-def quantize_int8(model: Any) -> Any:
-    """The model with its linear layers (but the output layer) in dynamic int8."""
+def quantize_int8(model: Any, keep_float: Sequence[str] = ()) -> Any:
+    """The model with its linear layers (but the output layer) in dynamic int8.
+
+    ``keep_float``: more layers to leave in float32, as regular expressions matched
+    against the whole module name (``layers\\.[0-3]\\.fc2``) — for measuring which
+    layers int8 hurts (``training.evaluate --keep-float``).
+    """
     import torch
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    def stays_float(name: str) -> bool:
+        return name.split(".")[-1] in KEEP_FLOAT or any(re.fullmatch(p, name) for p in keep_float)
 
     names = {  # per output channel: one scale per row keeps small rows precise
         name: per_channel_dynamic_qconfig
         for name, module in model.named_modules()
-        if isinstance(module, torch.nn.Linear) and name.split(".")[-1] not in KEEP_FLOAT
+        if isinstance(module, torch.nn.Linear) and not stays_float(name)
     }
     with warnings.catch_warnings():  # torch marks the eager API as deprecated, not removed
         warnings.simplefilter("ignore")

@@ -169,6 +169,20 @@ def test_int8_model_hears_as_well_and_keeps_posteriors_close():
     assert size(int8) < 0.45 * size(model)
 
 
+def test_int8_can_leave_chosen_layers_in_float(tiny_folder):
+    """``keep_float`` names more layers to leave in float32 (the whole module name)."""
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+
+    from accent_coach.speech.quantization import quantize_int8
+
+    model = AutoModelForCTC.from_pretrained(tiny_folder).eval()
+    int8 = quantize_int8(model, keep_float=[r"layers\.0\.fc2"])
+    assert type(int8.layers[0].fc2) is torch.nn.Linear
+    assert isinstance(int8.layers[0].fc1, DynamicLinear)
+    assert isinstance(int8.layers[1].fc2, DynamicLinear)
+    assert type(int8.lm_head) is torch.nn.Linear
+
+
 @pytest.mark.parametrize("dtype", ["auto", "float32"])
 def test_light_loading_is_the_same_model_without_transformers(ipa_folder, monkeypatch, dtype):
     """The CLI's transformers-free load gives the Auto classes' posteriors, bit for bit
