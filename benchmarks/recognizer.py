@@ -44,6 +44,8 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=EMBEDDED_MODEL_DIR)
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--weights", choices=("int8", "float32"), default="int8")
+    ap.add_argument("--keep-float", action="append", default=[], metavar="REGEX",
+                    help="with int8: linear layers left in float32 (whole module name)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     size = sum(p.stat().st_size for p in args.model.iterdir() if p.is_file())
@@ -54,7 +56,7 @@ def main() -> None:
     if args.weights == "int8":
         from accent_coach.speech.quantization import quantize_int8
 
-        model = quantize_int8(model)
+        model = quantize_int8(model, args.keep_float)
     load_s = time.perf_counter() - t0
     print(f"model: {args.model}")
     print(
