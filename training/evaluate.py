@@ -31,7 +31,7 @@ from accent_coach.engine.alignment import greedy_decode
 from accent_coach.speech.quantization import quantize_int8
 from accent_coach.speech.registry import EMBEDDED_MODEL_DIR
 from training import data, experts, folds
-from training.metrics import align, edit_distance
+from training.metrics import align
 
 
 def main() -> None:
@@ -62,7 +62,8 @@ def main() -> None:
     dev = held_out(args.data, args.holdout)
     dev = dev[: args.limit] if args.limit else dev
     corrected = corrected_labels(args.data, [u.utt for u in dev])
-    said_errors = said_total = 0
+    said_total = 0
+    said_kinds: Counter = Counter()  # substitutions, deletions, insertions vs what was said
     pairs: Counter = Counter()
     ref_count: Counter = Counter()
     by_speaker: dict[str, list[int]] = {}
@@ -85,15 +86,18 @@ def main() -> None:
                 ref_count[r] += 1
         spk[1] += len(ref)
         if u.utt in corrected:
-            said_errors += edit_distance(corrected[u.utt], hyp)
+            for r, h in align(corrected[u.utt], hyp):
+                said_kinds[error_kind(r, h)] += 1
             said_total += len(corrected[u.utt])
     errors, total = (sum(col) for col in zip(*by_speaker.values()))
     speakers = len(by_speaker)
     print(f"dev: {len(dev)} utterances, {speakers} held-out speakers, {total} phones")
     print(f"greedy PER: {100 * errors / total:.2f}% against the prompts")
     if said_total:
+        said_errors = sum(n for kind, n in said_kinds.items() if kind)
         print(f"greedy PER: {100 * said_errors / said_total:.2f}% against the expert-corrected "
-              f"labels ({len(corrected)} takes, {said_total} phones)")
+              f"labels ({len(corrected)} takes, {said_total} phones; substitutions "
+              f"{said_kinds['S']}, deletions {said_kinds['D']}, insertions {said_kinds['I']})")
     print(f"real-time factor ({args.threads} thread): {compute_s / audio_s:.4f}")
     print(
         "per speaker: " + ", ".join(f"{s} {100 * e / n:.0f}%" for s, (e, n) in by_speaker.items())
@@ -105,6 +109,13 @@ def main() -> None:
     print("\nper-phone recall (correct / expected):")
     for p in sorted(ref_count, key=lambda p: -ref_count[p]):
         print(f"  {p:>4} {pairs[(p, p)] / ref_count[p]:6.1%}  (n={ref_count[p]})")
+
+
+def error_kind(ref: str | None, hyp: str | None) -> str:
+    """'S', 'D' or 'I' for an aligned pair that differs, '' for a match."""
+    if ref == hyp:
+        return ""
+    return "I" if ref is None else "D" if hyp is None else "S"
 
 
 @torch.no_grad()

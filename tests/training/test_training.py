@@ -249,3 +249,13 @@ def test_time_masks_zero_frames_unless_switched_off() -> None:
 
     assert zero_frames(60) >= 10  # ten masks of 1–3 frames (seeded: no overlap here)
     assert zero_frames(0) == 0
+
+
+def test_errors_are_counted_by_kind() -> None:
+    from training.evaluate import error_kind
+    from training.metrics import align
+
+    pairs = align(["a", "b", "c"], ["a", "x", "c", "d"])
+    kinds = sorted(k for k in (error_kind(r, h) for r, h in pairs) if k)
+    assert kinds == ["I", "S"]
+    assert error_kind("a", None) == "D"
