@@ -160,8 +160,8 @@ def collate(
         x[:, b, :t] = s
         pad[b, :t] = True
         if augment and mask_every:  # light SpecAugment on the states: short time masks
-            # (zeroed frames: a head on a fully frozen encoder learns to lean on them as
-            # attention sinks and fails without them; such runs use --mask-every 0)
+            # (zeroed frames: a head on a fully frozen encoder learns to lean on them and
+            # fails without them, see training.mask_check; such runs use --mask-every 0)
             for _ in range(t // mask_every):
                 w = int(rng.integers(1, 4))
                 s0 = int(rng.integers(0, max(1, t - w)))
