@@ -14,28 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from accent_coach.engine.alignment import greedy_decode
 from training import train
-from training.metrics import edit_distance
-
-
-@torch.no_grad()
-def dev_per(model, dev: dict, vocab: dict[str, int], mask_every: int, seed: int = 0) -> float:
-    """Greedy dev PER from stored states; ``mask_every`` > 0 zeroes frames as in training."""
-    rng = np.random.default_rng(seed)
-    sets = {"dev": dev}
-    errors = total = 0
-    for i in range(len(dev["ids"])):
-        states, pad, _ = train.collate([("dev", i)], sets, vocab, mask_every > 0, rng,
-                                       mask_every=mask_every)
-        logits = train.logits_of(model, states, pad)[0]
-        ref = train.encode_labels(dev["labels"][i], vocab)
-        errors += edit_distance(ref, [t for t, _, _ in greedy_decode(logits.numpy(), 0)])
-        total += len(ref)
-    return errors / max(total, 1)
 
 
 def main() -> None:
@@ -52,12 +33,11 @@ def main() -> None:
     dev = train.split_sets(sets, train.held_out_speakers(sets, a["holdout"], Path(a["data"])))
     model = train.new_model(vocab_list, a["upto"], a["head_dropout"], a["encoder"])
     model.load_state_dict(ck["model"])
-    model.eval()
     vocab = {p: i for i, p in enumerate(vocab_list)}
     every = a["mask_every"] or 60
-    print(f"{args.run / args.checkpoint}: dev PER without masks "
-          f"{100 * dev_per(model, dev, vocab, 0):.1f} %, with training's masks (one per "
-          f"{every} frames) {100 * dev_per(model, dev, vocab, every):.1f} %")
+    bare, masked = (train.evaluate(model, dev, vocab, m) for m in (0, every))
+    print(f"{args.run / args.checkpoint}: dev PER without masks {100 * bare:.1f} %, "
+          f"with training's masks (one per {every} frames) {100 * masked:.1f} %")
 
 
 if __name__ == "__main__":

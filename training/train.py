@@ -213,12 +213,19 @@ def batch_weights(batch, sets) -> torch.Tensor | None:
 
 
 @torch.no_grad()
-def evaluate(model, dev, vocab) -> float:
+def evaluate(model, dev, vocab, mask_every: int = 0) -> float:
+    """Greedy dev PER from stored states; ``mask_every`` > 0 zeroes frames as training
+    does (``training.mask_check``: does a run depend on them?)."""
     model.eval()
     errors = total = 0
-    for s, lab in zip(dev["states"], dev["labels"]):
-        states = [x[None].float() for x in s]
-        logits = logits_of(model, states, None)[0]
+    rng = np.random.default_rng(0)
+    for i, (s, lab) in enumerate(zip(dev["states"], dev["labels"])):
+        if mask_every:
+            states, pad, _ = collate([("dev", i)], {"dev": dev}, vocab, True, rng,
+                                     mask_every=mask_every)
+            logits = logits_of(model, states, pad)[0]
+        else:
+            logits = logits_of(model, [x[None].float() for x in s], None)[0]
         hyp = [tok for tok, _, _ in greedy_decode(logits.numpy(), blank=0)]
         ref = encode_labels(lab, vocab)
         errors += edit_distance(ref, hyp)
