@@ -26,6 +26,7 @@ REAL_SERVER_MARKS = [
     pytest.mark.skipif(not embedded_installed(), reason="embedded model not installed"),
 ]
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
