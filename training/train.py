@@ -20,7 +20,7 @@ import torch
 
 from accent_coach.engine.alignment import greedy_decode
 from accent_coach.speech.whisper_ctc import WhisperCTCConfig, WhisperCTCForCTC
-from training import data, folds
+from training import data, folds, qat
 from training.metrics import edit_distance
 from training.whisper_weights import (
     ENCODERS,
@@ -35,8 +35,10 @@ TRAIN_SETS = ("clean", "speed", "noisy", "synth")
 
 
 def load_sets(root: Path, names) -> dict[str, dict]:
+    """The stored sets, memory-mapped: the states stay in the page cache, which runs in
+    parallel (``training.crossfit --parallel 2``) share instead of holding a copy each."""
     return {
-        n: torch.load(root / f"{n}.pt", weights_only=False)
+        n: torch.load(root / f"{n}.pt", weights_only=False, mmap=True)
         for n in names
         if (root / f"{n}.pt").exists()
     }
@@ -265,6 +267,8 @@ def main() -> None:
                     help="packaged Whisper encoder (must match the extracted states)")
     ap.add_argument("--labels", type=Path, help="refined labels from training.relabel")
     ap.add_argument("--use-weights", action="store_true", help="with --labels: stray weights")
+    ap.add_argument("--qat", action="store_true",
+                    help="train (and measure dev PER) in simulated int8, as the app runs")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -282,6 +286,8 @@ def main() -> None:
         refine_labels(sets, args.labels, args.use_weights)
     vocab = {p: i for i, p in enumerate(vocab_list)}
     model = new_model(vocab_list, args.upto, args.head_dropout, args.encoder)
+    if args.qat:
+        print(f"simulated int8: {len(qat.fake_quantize(qat.trained_modules(model)))} linear layers")
     opt = torch.optim.AdamW(param_groups(model, args), weight_decay=0.01)
     base_lrs = [g["lr"] for g in opt.param_groups]
     warmup = args.warmup
@@ -293,6 +299,8 @@ def main() -> None:
         opt.load_state_dict(ck["opt"])
         state = ck["state"]
         print(f"resumed at epoch {state['epoch']} step {state['step']}")
+    if args.qat and not state.get("qat"):  # float epochs' dev PER is not the app's: the
+        state["qat"], state["best"] = True, math.inf  # best checkpoint is an int8 one
     (args.run / "vocab.json").write_text(json.dumps(vocab_list, ensure_ascii=False))
     t_start = time.time()
     model.train()

@@ -228,14 +228,16 @@ def test_crossfit_passes_training_options_through_the_recipe(tmp_path) -> None:
     from training import crossfit, recipe
 
     args = Namespace(features=tmp_path, data=tmp_path, runs=tmp_path, threads=2, labels=None,
-                     use_weights=False, extra=["--encoder", "base", "--upto", "4"])
+                     use_weights=False, qat_epochs=2, extra=["--encoder", "base", "--upto", "4"])
     cmd = crossfit.recipe_command(args, 1)
-    assert cmd[-5:] == ["--", "--encoder", "base", "--upto", "4"]
+    assert cmd[-7:] == ["--qat-epochs", "2", "--", "--encoder", "base", "--upto", "4"]
     stages = recipe.stage_commands(Namespace(
         features=tmp_path, run=tmp_path / "fold1", holdout="fold:1", data=tmp_path, threads=2,
-        labels=None, use_weights=False, extra=cmd[-4:],
+        labels=None, use_weights=False, qat_epochs=2, extra=cmd[-4:],
     ))
     assert all(stage[-4:] == ["--encoder", "base", "--upto", "4"] for stage in stages)
+    assert [("--qat" in stage, stage[stage.index("--stop-after") + 1]) for stage in stages] == [
+        (False, "5"), (False, "8"), (True, "10")]  # two int8 epochs continue the schedule
 
 
 def test_time_masks_zero_frames_unless_switched_off() -> None:
@@ -259,3 +261,27 @@ def test_errors_are_counted_by_kind() -> None:
     kinds = sorted(k for k in (error_kind(r, h) for r, h in pairs) if k)
     assert kinds == ["I", "S"]
     assert error_kind("a", None) == "D"
+
+
+def test_simulated_int8_computes_what_the_apps_int8_kernel_computes() -> None:
+    import copy
+
+    from accent_coach.speech.quantization import quantize_int8
+    from training import qat
+
+    torch.manual_seed(0)
+    model = _model(upto=2).eval()
+    x = torch.randn(1, 40, 32)
+    x[..., 3] *= 30  # an outlier channel, as Whisper base's fine-tuned fc2 inputs have
+    block = model.layers[-1]
+    with torch.no_grad():
+        float_out = block(x)
+        int8_out = quantize_int8(copy.deepcopy(block))(x)
+    simulated = copy.deepcopy(block)
+    assert qat.fake_quantize([simulated]) == ["attn.qkv", "attn.out", "fc1", "fc2"]
+    out = simulated(x)
+    assert (out - int8_out).abs().max() < 1e-4 < (float_out - int8_out).abs().max()
+    out.sum().backward()  # straight-through: the float weights still learn
+    assert simulated.fc2.weight.grad.abs().sum() > 0
+    trained = qat.trained_modules(model)
+    assert all(m not in trained for m in model.layers[:2]) and model.head[0] in trained
