@@ -36,6 +36,8 @@ def recipe_command(args: argparse.Namespace, k: int) -> list[str]:
         cmd += ["--labels", str(args.labels)]
         if args.use_weights:
             cmd.append("--use-weights")
+    if args.qat_epochs:
+        cmd += ["--qat-epochs", str(args.qat_epochs)]
     if args.extra:  # more training.train options, e.g. --encoder base --upto 4
         cmd += ["--", *args.extra]
     return cmd
@@ -49,6 +51,8 @@ def main() -> None:
     ap.add_argument("--runs", type=Path, default=Path("runs"))
     ap.add_argument("--labels", type=Path, help="recognizer labels (as the shipped recipe)")
     ap.add_argument("--use-weights", action="store_true")
+    ap.add_argument("--qat-epochs", type=int, default=0,
+                    help="as training.recipe: the shipped recognizer's int8 epochs")
     ap.add_argument("--parallel", type=int, default=2, help="folds trained at once")
     ap.add_argument("--threads", type=int, default=1, help="threads per training")
     ap.add_argument("extra", nargs="*",
