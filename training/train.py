@@ -302,6 +302,9 @@ def main() -> None:
     if args.qat and not state.get("qat"):  # float epochs' dev PER is not the app's: the
         state["qat"], state["best"] = True, math.inf  # best checkpoint is an int8 one
     (args.run / "vocab.json").write_text(json.dumps(vocab_list, ensure_ascii=False))
+    if args.stop_after and state["epoch"] >= args.stop_after:  # a resumed recipe's done stage
+        print(f"already past epoch {args.stop_after}: nothing to do", flush=True)
+        return
     t_start = time.time()
     model.train()
     for epoch in range(state["epoch"], args.epochs):

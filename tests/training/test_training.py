@@ -113,6 +113,18 @@ def test_training_resumes_from_its_last_checkpoint(tmp_path, monkeypatch, capsys
     assert not torch.equal(
         second["model"]["layers.1.fc1.weight"], first["model"]["layers.1.fc1.weight"]
     )
+    monkeypatch.setattr(sys, "argv", [*argv, "--stop-after", "1"])  # a done stage, rerun
+    train.main()
+    assert "nothing to do" in capsys.readouterr().out
+    assert len(json.loads((run / "log.json").read_text())) == 2
+    ck = torch.load(run / "last.pt", weights_only=False)
+    ck["state"]["best"] = 0.0  # a float epoch no int8 epoch could beat
+    torch.save(ck, run / "last.pt")
+    monkeypatch.setattr(sys, "argv", [*argv[:6], "3", *argv[7:], "--qat"])  # int8 epoch 3
+    train.main()
+    assert "simulated int8" in capsys.readouterr().out
+    best = torch.load(run / "best.pt", weights_only=False)
+    assert best["state"]["epoch"] == 3 and best["state"]["qat"]  # chosen among int8 epochs
 
 
 def test_holdout_takes_every_copy_of_a_held_out_speakers_clips() -> None:
